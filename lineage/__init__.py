@@ -1,0 +1,14 @@
+"""lineage: a sourced knowledge graph of institutional lineage, and the toolkit around it."""
+
+__version__ = "0.1.0"
+__all__ = ["Lineage", "__version__"]
+
+
+def __getattr__(name: str):
+    # The facade pulls in rdflib and pyoxigraph; defer that until someone asks for it,
+    # so `lineage --help` stays fast.
+    if name == "Lineage":
+        from .api import Lineage
+
+        return Lineage
+    raise AttributeError(name)

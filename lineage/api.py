@@ -1,0 +1,123 @@
+"""The library's front door: one object the CLI (and later the server) calls for everything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from . import paths
+from .catalog import NameIndex
+from .dates import parse_user_date
+from .errors import UsageError
+from .derive import derive
+from .describe import Describer
+from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
+from .namespaces import GRAPH, ONTOLOGY_GRAPH, shorten
+from .store import Rows, Store
+from .trace import DOWN, LineagePath, Trace, find_path, trace
+from .validate import ValidationReport, validate_store
+
+_CLASS_COUNTS = """
+SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  GRAPH ?g { ?x a ?t } FILTER(?g != <%s>)
+  ?t rdfs:subClassOf* ?class .
+  FILTER(STRSTARTS(STR(?class), STR(lin:)) || ?class IN (org:Membership, qb:Observation))
+  OPTIONAL { ?class rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+} GROUP BY ?class ORDER BY DESC(?n) ?class"""
+
+_SOURCE_COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t . ?t rdfs:subClassOf* lin:Source }"
+
+
+class Lineage:
+    """A loaded lineage graph: search, show, validate, query (and, later, trace and render)."""
+
+    def __init__(self, store: Store, graph_names: dict[str, str]):
+        self.store = store
+        self.graph_names = graph_names  # named-graph IRI -> file it came from
+        self._index: NameIndex | None = None
+
+    @classmethod
+    def open(cls, store: str | None = None, data: Sequence[str | Path] = (),
+             bundled: bool = True) -> "Lineage":
+        """Open a store (default: in memory) with the ontology, the bundled graph and extra files."""
+        target = Store.open(store)
+        names: dict[str, str] = {}
+        for path in paths.ontology_files():
+            target.load_file(path, str(ONTOLOGY_GRAPH))
+        names[str(ONTOLOGY_GRAPH)] = "ontology"
+        if bundled:
+            for path in paths.graph_files():
+                graph = str(GRAPH["bundled/" + path.name])
+                target.load_file(path, graph)
+                names[graph] = f"graphs/{path.name}"
+        lineage = cls(target, names)
+        lineage.add_files(data)
+        return lineage
+
+    def add_files(self, files: Iterable[str | Path]) -> None:
+        """Load more RDF files (each into its own named graph) and re-derive shortcut edges."""
+        for path in map(Path, files):
+            graph = str(GRAPH[f"data/{len(self.graph_names)}/{path.name}"])
+            self.store.load_file(path, graph)
+            self.graph_names[graph] = str(path)
+        derive(self.store)
+        self._index = None
+
+    @property
+    def index(self) -> NameIndex:
+        if self._index is None:
+            self._index = NameIndex.build(self.store)
+        return self._index
+
+    # -- questions -----------------------------------------------------------------------
+    def resolve(self, name: str) -> InstitutionRef:
+        """The institution a name or IRI denotes; raises NotFoundError or AmbiguousNameError."""
+        return self.index.resolve(name)
+
+    def search(self, text: str) -> list[SearchHit]:
+        """Institutions whose English, Chinese or alternative labels contain the text."""
+        return self.index.search(text)
+
+    def show(self, name: str) -> InstitutionDetail:
+        """Everything known about one institution, each fact with its sources."""
+        return Describer(self.store, self.index).describe(self.resolve(name))
+
+    def trace(self, name: str, direction: str = DOWN, depth: int | None = None,
+              as_of: str | None = None, statuses: Iterable[str] | None = None) -> Trace:
+        """The lineage tree of one institution: every hop with event, date, status and sources.
+
+        direction is "down" (what it became), "up" (where it came from) or "both"; `as_of`
+        (YYYY, YYYY-MM or YYYY-MM-DD) drops later events and institutions not yet established;
+        `statuses` (prefixed names such as "lin:Approved") keeps only hops with those statuses.
+        """
+        if as_of is not None:
+            as_of = parse_user_date(as_of)
+        if depth is not None and depth < 0:
+            raise UsageError("--depth must be 0 or more")
+        return trace(self.store, self.resolve(name), direction, depth, as_of, statuses)
+
+    def path(self, start: str, end: str, via_units: bool = False) -> LineagePath | None:
+        """The shortest chain of lineage hops (and, with via_units, memberships) between two."""
+        return find_path(self.store, self.resolve(start), self.resolve(end), via_units)
+
+    def validate(self) -> ValidationReport:
+        """SHACL shapes and graph checks over everything loaded."""
+        return validate_store(self.store, self.graph_names)
+
+    def info(self, validate: bool = True) -> Info:
+        """What is loaded: counts by class, sources, files and (optionally) validation state."""
+        counts = [ClassCount(str(c), str(name) if name else shorten(str(c)), int(n.toPython()))
+                  for c, name, n in self.store.select(_CLASS_COUNTS % ONTOLOGY_GRAPH)]
+        (sources,), = self.store.select(_SOURCE_COUNT).rows
+        info = Info(store=self.store.spec, triples=len(self.store),
+                    files=sorted(set(self.graph_names.values())), class_counts=counts,
+                    sources=int(sources.toPython()))
+        if validate:
+            report = self.validate()
+            info.conforms = report.conforms
+            info.violations, info.warnings = len(report.errors), len(report.warnings)
+        return info
+
+    def query(self, sparql: str) -> Rows:
+        """Run a SELECT over the loaded graph with every project prefix pre-bound."""
+        return self.store.select(sparql)

@@ -1,0 +1,112 @@
+"""Find institutions by name: resolve one (exact IRI, exact label, acronym) or search by text."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rdflib import URIRef
+from rdflib.namespace import RDFS, SKOS
+
+from .errors import AmbiguousNameError, NotFoundError
+from .model import InstitutionRef, SearchHit
+from .namespaces import expand
+from .store import Store
+
+_NAMES = """
+SELECT ?i ?p ?name WHERE {
+  ?i a ?t . ?t rdfs:subClassOf* lin:Institution .
+  VALUES ?p { rdfs:label skos:altLabel }
+  ?i ?p ?name .
+}"""
+
+_TYPES = """
+SELECT DISTINCT ?i ?type WHERE {
+  ?i a ?type . ?type rdfs:subClassOf* lin:Institution .
+  FILTER NOT EXISTS { ?i a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }
+}"""
+
+
+def normalise(text: str) -> str:
+    """A match key: width-folded (NFKC), case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass
+class NameIndex:
+    """Every institution's labels and alternative labels, with match keys."""
+
+    refs: dict[str, InstitutionRef]
+    labels: dict[str, list[str]]  # iri -> rdfs:labels (any language)
+    alt_labels: dict[str, list[str]]  # iri -> skos:altLabels
+
+    @classmethod
+    def build(cls, store: Store) -> "NameIndex":
+        labels: dict[str, list[str]] = defaultdict(list)
+        alts: dict[str, list[str]] = defaultdict(list)
+        en: dict[str, str] = {}
+        zh: dict[str, str] = {}
+        for iri, prop, name in store.select(_NAMES):
+            key = str(iri)
+            if prop == RDFS.label:
+                labels[key].append(str(name))
+                lang = (name.language or "").lower()
+                if lang == "en" or (lang.startswith("en") and key not in en):
+                    en[key] = str(name)
+                elif lang == "zh" or (lang.startswith("zh") and key not in zh):
+                    zh[key] = str(name)
+            elif prop == SKOS.altLabel:
+                alts[key].append(str(name))
+        types: dict[str, list[str]] = defaultdict(list)
+        for iri, type_ in store.select(_TYPES):
+            types[str(iri)].append(str(type_))
+        iris = set(labels) | set(alts) | set(types)
+        refs = {i: InstitutionRef(i, en.get(i), zh.get(i), tuple(sorted(types.get(i, ()))))
+                for i in iris}
+        return cls(refs, dict(labels), dict(alts))
+
+    def resolve(self, name: str) -> InstitutionRef:
+        """One institution by exact IRI, then exact label (any language), then acronym."""
+        iri = expand(name) or name
+        if iri in self.refs:
+            return self.refs[iri]
+        for table in (self.labels, self.alt_labels):
+            found = self._exact(table, name) or self._exact(table, name, key=normalise)
+            if len(found) == 1:
+                return self.refs[found[0]]
+            if len(found) > 1:
+                raise AmbiguousNameError(name, [(i, self.refs[i].both_labels()) for i in found])
+        raise NotFoundError(name, self.suggest(name))
+
+    @staticmethod
+    def _exact(table: dict[str, list[str]], name: str, key=lambda s: s) -> list[str]:
+        wanted = key(name)
+        return sorted(i for i, names in table.items() if any(key(n) == wanted for n in names))
+
+    def search(self, text: str) -> list[SearchHit]:
+        """Institutions any of whose labels contains the text (width- and case-insensitive)."""
+        needle = normalise(text)
+        hits = []
+        for iri, ref in self.refs.items():
+            names = self.labels.get(iri, []) + self.alt_labels.get(iri, [])
+            matched = next((n for n in names if needle in normalise(n)), None)
+            if matched is not None:
+                hits.append(SearchHit(ref, matched))
+        return sorted(hits, key=lambda h: (h.institution.label.casefold(), h.institution.iri))
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Close matches for a 'did you mean' hint: substring hits first, then similar labels."""
+        by_key: dict[str, str] = {}
+        for iri in self.refs:
+            for n in self.labels.get(iri, []) + self.alt_labels.get(iri, []):
+                by_key.setdefault(normalise(n), n)
+        needle = normalise(name)
+        contained = [n for k, n in by_key.items() if needle and (needle in k or k in needle)]
+        similar = [by_key[k] for k in difflib.get_close_matches(needle, list(by_key), n=limit, cutoff=0.6)]
+        return list(dict.fromkeys(contained + similar))[:limit]
+
+    def ref(self, iri: URIRef | str) -> InstitutionRef:
+        """The reference for any IRI (a bare reference if it is not a known institution)."""
+        return self.refs.get(str(iri)) or InstitutionRef(str(iri), None, None)

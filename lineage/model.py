@@ -1,0 +1,166 @@
+"""Plain result objects the library returns (and the CLI and server format)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+_PRECISION = {XSD.date: "day", XSD.gYearMonth: "month", XSD.gYear: "year", XSD.dateTime: "time"}
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A date at the precision its source gives (day, month or year), never padded."""
+
+    lexical: str
+    precision: str
+
+    @classmethod
+    def from_literal(cls, literal) -> "DateValue | None":
+        if not isinstance(literal, Literal):
+            return None
+        return cls(str(literal), _PRECISION.get(literal.datatype, "unknown"))
+
+    def __str__(self) -> str:
+        return self.lexical
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as cited: title, publisher, date, URL, and the source it is known through."""
+
+    iri: str
+    title: str
+    publisher: str | None = None
+    date: DateValue | None = None
+    url: str | None = None
+    cited_via: str | None = None
+    title_is_descriptive: bool = False
+    confidence: str | None = None
+
+    def citation(self) -> str:
+        """A short one-line citation: title (publisher, date)."""
+        bits = ", ".join(str(x) for x in (self.publisher, self.date) if x)
+        return f"{self.title} ({bits})" if bits else self.title
+
+
+@dataclass(frozen=True)
+class InstitutionRef:
+    """An institution's identity: IRI, English and Chinese labels, type names."""
+
+    iri: str
+    label_en: str | None
+    label_zh: str | None
+    types: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.label_en or self.label_zh or self.iri
+
+    def both_labels(self) -> str:
+        if self.label_en and self.label_zh:
+            return f"{self.label_en} ({self.label_zh})"
+        return self.label
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    institution: InstitutionRef
+    matched: str  # the label or alternative label that matched
+
+
+@dataclass(frozen=True)
+class MembershipFact:
+    """A dated, sourced relation to a unit (this institution is the member) or to a member."""
+
+    iri: str
+    role: str
+    other: InstitutionRef
+    direction: str  # "unit": other is this institution's unit; "member": other is its member
+    start: DateValue | None
+    end: DateValue | None
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """A change event touching the institution, with its status, date and sources."""
+
+    iri: str
+    event_type: str
+    status: str | None
+    date: DateValue | None
+    originals: tuple[InstitutionRef, ...]
+    results: tuple[InstitutionRef, ...]
+    sources: tuple[SourceRef, ...]
+    confidence: str | None = None
+    comment: str | None = None
+    status_as_of: DateValue | None = None
+
+
+@dataclass(frozen=True)
+class OtherFact:
+    """Any other sourced statement about the institution (award, visit, programme role, policy)."""
+
+    kind: str
+    iri: str
+    summary: str
+    date: DateValue | None
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass
+class InstitutionDetail:
+    institution: InstitutionRef
+    alt_labels: list[str] = field(default_factory=list)
+    label_is_translation: bool = False
+    label_sources: list[SourceRef] = field(default_factory=list)
+    established: list[DateValue] = field(default_factory=list)
+    exact_matches: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    confidence: str | None = None
+    memberships: list[MembershipFact] = field(default_factory=list)
+    events: list[EventFact] = field(default_factory=list)
+    other_facts: list[OtherFact] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class ClassCount:
+    iri: str
+    label: str
+    count: int
+
+
+@dataclass
+class Info:
+    """What is loaded: store, files, counts by class, sources, validation state."""
+
+    store: str
+    triples: int
+    files: list[str]
+    class_counts: list[ClassCount]
+    sources: int
+    conforms: bool | None = None
+    violations: int = 0
+    warnings: int = 0
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, terms and containers as plain JSON-ready values."""
+    if dataclasses.is_dataclass(value):
+        data = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, InstitutionRef):
+            data["label"] = value.label
+        return data
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (URIRef, Literal)):
+        return str(value)
+    return value

@@ -1,0 +1,91 @@
+"""Every namespace and named-graph IRI the project uses, defined once (DESIGN section 4)."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, QB, RDF, RDFS, SH, SKOS, XSD, ORG
+
+BASE = "https://w3id.org/lineage/"
+LIN = Namespace(BASE + "ontology#")
+ONTOLOGY_IRI = BASE + "ontology"
+SHAPES = Namespace(BASE + "shapes#")
+INST = Namespace(BASE + "id/inst/")
+EVENT = Namespace(BASE + "id/event/")
+REL = Namespace(BASE + "id/rel/")
+SRC = Namespace(BASE + "id/src/")
+POLICY = Namespace(BASE + "id/policy/")
+OBS = Namespace(BASE + "id/obs/")
+PERSON = Namespace(BASE + "id/person/")
+SCHEMA = Namespace("https://schema.org/")
+GRAPH = Namespace(BASE + "graph/")
+
+#: Named graph holding the materialised shortcut edges (DESIGN 4.6).
+DERIVED_GRAPH = GRAPH["derived"]
+#: Named graph holding the ontology and the SKOS schemes.
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+
+#: Prefixes pre-bound in every query and used when printing IRIs.
+PREFIXES: dict[str, str] = {
+    "lin": str(LIN),
+    "inst": str(INST),
+    "event": str(EVENT),
+    "rel": str(REL),
+    "src": str(SRC),
+    "policy": str(POLICY),
+    "obs": str(OBS),
+    "person": str(PERSON),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "skos": str(SKOS),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "qb": str(QB),
+    "sh": str(SH),
+    "schema": str(SCHEMA),
+    "lsh": str(SHAPES),
+}
+
+#: Lineage statuses whose events make a settled succession (lin:succeededBy).
+SETTLED_STATUSES = (LIN.Approved, LIN.Completed)
+#: Statuses of events that are not (yet) settled (lin:pendingSuccessor).
+PENDING_STATUSES = (LIN.Planned, LIN.Applied, LIN.InProgress)
+
+#: Properties only the derive step may write.
+DERIVED_PROPERTIES = (
+    LIN.succeededBy,
+    LIN.precededBy,
+    LIN.pendingSuccessor,
+    LIN.convertedInto,
+    LIN.mergedInto,
+    LIN.supportingUnit,
+    LIN.managingUnit,
+)
+
+DATE_TYPES = (XSD.date, XSD.gYearMonth, XSD.gYear)
+
+
+def sparql_prologue() -> str:
+    """The PREFIX lines for every project prefix, for engines that take no prefix map."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def shorten(iri: str) -> str:
+    """A prefixed name for an IRI in a project namespace, else the IRI itself."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best, name = ns, prefix
+    if best:
+        local = iri[len(best):]
+        if local and "/" not in local and "#" not in local:
+            return f"{name}:{local}"
+    return iri
+
+
+def expand(name: str) -> str | None:
+    """The IRI for a prefixed name with a project prefix, or None."""
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return None

@@ -1,0 +1,68 @@
+"""Sources as cited: resolve source nodes, and the sources each node cites, to SourceRefs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .model import DateValue, SourceRef
+from .namespaces import shorten
+from .store import Store
+
+_DESCRIBE = """
+SELECT ?s ?title ?publisher ?date ?url ?viaTitle ?descriptive ?confidence WHERE {{
+  VALUES ?s {{ {values} }}
+  OPTIONAL {{ ?s dcterms:title ?title }}
+  OPTIONAL {{ ?s dcterms:publisher ?publisher }}
+  OPTIONAL {{ ?s dcterms:date ?date }}
+  OPTIONAL {{ ?s schema:url ?url }}
+  OPTIONAL {{ ?s lin:citedVia/dcterms:title ?viaTitle }}
+  OPTIONAL {{ ?s lin:titleIsDescriptive ?descriptive }}
+  OPTIONAL {{ ?s lin:confidence ?confidence }}
+}}"""
+
+_CITES = "SELECT ?n ?s WHERE {{ VALUES ?n {{ {values} }} ?n dcterms:source ?s }}"
+
+CHUNK = 2000
+
+
+def values(iris: Iterable) -> str:
+    """A SPARQL VALUES body for IRIs, deduplicated and in a stable order."""
+    return " ".join(f"<{i}>" for i in sorted({str(i) for i in iris}))
+
+
+def chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def source_refs(store: Store, iris: Iterable) -> dict[str, SourceRef]:
+    """SourceRefs for source IRIs (a source with two titles or dates keeps one; validate flags it)."""
+    found: dict[str, SourceRef] = {}
+    for chunk in chunks(sorted({str(i) for i in iris})):
+        for r in store.select(_DESCRIBE.format(values=values(chunk))).bindings():
+            iri = str(r["s"])
+            if iri not in found:
+                found[iri] = SourceRef(
+                    iri=iri, title=str(r.get("title", shorten(iri))),
+                    publisher=str(r["publisher"]) if "publisher" in r else None,
+                    date=DateValue.from_literal(r.get("date")),
+                    url=str(r["url"]) if "url" in r else None,
+                    cited_via=str(r["viaTitle"]) if "viaTitle" in r else None,
+                    title_is_descriptive=bool(r["descriptive"].toPython()) if "descriptive" in r else False,
+                    confidence=shorten(str(r["confidence"])) if "confidence" in r else None,
+                )
+    return found
+
+
+def citations(store: Store, nodes: Iterable) -> dict[str, list[SourceRef]]:
+    """The sources each node cites, sorted by date then title."""
+    pairs = [(str(n), str(s)) for chunk in chunks(sorted({str(n) for n in nodes}))
+             for n, s in store.select(_CITES.format(values=values(chunk)))]
+    refs = source_refs(store, (s for _, s in pairs))
+    cited: dict[str, list[SourceRef]] = defaultdict(list)
+    for node, source in sorted(set(pairs)):
+        cited[node].append(refs[source])
+    for items in cited.values():
+        items.sort(key=lambda s: (str(s.date or ""), s.title))
+    return dict(cited)

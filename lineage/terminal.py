@@ -1,0 +1,234 @@
+"""Plain-text rendering for the terminal: width-aware tables (CJK is two columns wide) and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wcwidth import wcswidth
+
+from .model import InstitutionDetail, Info, SearchHit, SourceRef
+from .validate import ValidationReport
+from .namespaces import shorten
+
+
+def width(text: str) -> int:
+    """Display width in terminal columns (wide CJK characters count two)."""
+    w = wcswidth(text)
+    return w if w >= 0 else len(text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An aligned plain-text table with a rule under the header."""
+    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+#: Short names researchers use for the programme classes.
+ACRONYMS = {
+    "NationalEngineeringTechnologyResearchCenter": "NETRC",
+    "NationalTechnologyInnovationCenter": "NTIC",
+    "NationalEngineeringResearchCenter": "NERC",
+    "NationalEngineeringLaboratory": "NEL",
+}
+
+
+def type_names(types) -> str:
+    """Comma-separated short type names (NETRC, NTIC, University, ...)."""
+    names = (local(shorten(t)) for t in types)
+    return ", ".join(ACRONYMS.get(n, n) for n in names)
+
+
+def local(name: str | None) -> str:
+    """'lin:Applied' -> 'Applied' for display."""
+    return "" if name is None else name.split(":", 1)[-1] if name.startswith("lin:") else name
+
+
+def citation(source: SourceRef) -> str:
+    text = source.citation()
+    if source.title_is_descriptive:
+        text += " [title ours]"
+    if source.cited_via:
+        text += f", cited via {source.cited_via}"
+    if source.url:
+        text += f" <{source.url}>"
+    return text
+
+
+def render_info(info: Info) -> str:
+    lines = [f"store:    {info.store}", f"triples:  {info.triples}", f"sources:  {info.sources}"]
+    if info.conforms is not None:
+        state = "valid" if info.conforms else f"{info.violations} violation(s)"
+        if info.warnings:
+            state += f", {info.warnings} warning(s)"
+        lines.append(f"validation: {state}")
+    lines.append("files:    " + ", ".join(info.files))
+    lines.append("")
+    lines.append(table(["class", "count"], [[c.label, str(c.count)] for c in info.class_counts]))
+    return "\n".join(lines)
+
+
+def render_search(hits: Sequence[SearchHit]) -> str:
+    rows = [[h.institution.label_en or "", h.institution.label_zh or "",
+             type_names(h.institution.types), shorten(h.institution.iri)]
+            for h in hits]
+    return table(["English", "中文", "type", "id"], rows)
+
+
+def _sources_block(sources: Sequence[SourceRef], indent: str) -> list[str]:
+    return [f"{indent}source: {citation(s)}" for s in sources]
+
+
+def render_show(d: InstitutionDetail) -> str:
+    ref = d.institution
+    lines = [ref.both_labels(), f"  id:    {shorten(ref.iri)}",
+             "  type:  " + type_names(ref.types)]
+    if d.label_is_translation:
+        lines.append("  note:  the English name is our own translation")
+    if d.alt_labels:
+        lines.append("  also:  " + "; ".join(d.alt_labels))
+    for date in d.established:
+        lines.append(f"  established: {date} ({date.precision})")
+    for match in d.exact_matches:
+        lines.append(f"  same as: {match}")
+    if d.confidence:
+        lines.append(f"  confidence: {local(d.confidence)}")
+    for comment in d.comments:
+        lines.append(f"  comment: {comment}")
+    if d.memberships:
+        lines.append("")
+        lines.append("Units and members")
+        for m in d.memberships:
+            arrow = "unit" if m.direction == "unit" else "member"
+            span = " ".join(x for x in (f"from {m.start}" if m.start else "",
+                                        f"until {m.end}" if m.end else "") if x)
+            lines.append(f"  {local(m.role)} ({arrow}): {m.other.both_labels()}"
+                         + (f"  [{span}]" if span else ""))
+            lines.extend(_sources_block(m.sources, "    "))
+    if d.events:
+        lines.append("")
+        lines.append("Events")
+        for e in d.events:
+            before = ", ".join(o.both_labels() for o in e.originals)
+            after = ", ".join(r.both_labels() for r in e.results) or "(no result)"
+            status = local(e.status).upper() if e.status else "STATUS UNKNOWN"
+            date = f"{e.date} ({e.date.precision})" if e.date else "undated"
+            lines.append(f"  {local(e.event_type)} [{status}] {date}")
+            lines.append(f"    {before}  ->  {after}")
+            if e.status_as_of:
+                lines.append(f"    status as of {e.status_as_of}")
+            lines.extend(_sources_block(e.sources, "    "))
+    if d.other_facts:
+        lines.append("")
+        lines.append("Other facts")
+        for f in d.other_facts:
+            when = f" ({f.date})" if f.date else ""
+            lines.append(f"  {f.kind}: {f.summary}{when}")
+            lines.extend(_sources_block(f.sources, "    "))
+    lines.append("")
+    lines.append("Sources for this institution")
+    for s in d.sources:
+        lines.append(f"  {citation(s)}")
+    if d.label_sources:
+        lines.append("Sources for its names")
+        for s in d.label_sources:
+            lines.append(f"  {citation(s)}")
+    return "\n".join(lines)
+
+
+def render_violations(report: ValidationReport) -> str:
+    lines = []
+    for v in report.violations:
+        where = f" in {', '.join(v.sources)}" if v.sources else ""
+        lines.append(f"{v.severity}: {v.message}")
+        lines.append(f"  focus: {shorten(str(v.focus))}{where}")
+        if v.path is not None:
+            lines.append(f"  path:  {shorten(str(v.path))}")
+        if v.value is not None:
+            lines.append(f"  value: {v.value}")
+        if v.shape is not None:
+            lines.append(f"  shape: {shorten(str(v.shape))}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.conforms else "INVALID"
+    lines.append(f"{verdict}: {errors} violation(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def short_citation(source: SourceRef) -> str:
+    """Publisher (or a shortened title) and date: enough to find the source in `show`."""
+    name = source.publisher or (source.title if len(source.title) <= 48 else source.title[:45] + "...")
+    return f"{name}, {source.date}" if source.date else name
+
+
+def _hop_label(event) -> str:
+    date = f"{event.date} ({event.date.precision})" if event.date else "undated"
+    status = local(event.status).upper() if event.status else "STATUS UNKNOWN"
+    if event.pending:
+        status += ", pending - not approved"
+    return f"{local(event.event_type)}, {date}, {status}"
+
+
+def _type_tag(ref) -> str:
+    return f"  [{type_names(ref.types)}]" if ref.types else ""
+
+
+def render_trace(trace) -> str:
+    """An indented tree: each hop's event type, date at its precision, status and sources."""
+    root = trace.institutions[trace.root.iri]
+    lines = [root.both_labels() + _type_tag(root)]
+    if trace.root_not_yet_established:
+        lines.append(f"  (not yet established as of {trace.as_of})")
+    current = None
+    for hop in trace.hops:
+        if hop.direction != current:
+            current = hop.direction
+            lines.append("  what it became:" if current == "down" else "  where it came from:")
+        indent = "    " * hop.depth
+        arrow = "->" if hop.direction == "down" else "<-"
+        if hop.child is None:
+            target = "(no successor)"
+        else:
+            ref = trace.institutions[hop.child]
+            target = ref.both_labels() + _type_tag(ref)
+            if hop.cycle:
+                target += "  ** CYCLE: leads back to an institution above **"
+            elif hop.repeat:
+                target += "  (already shown)"
+        lines.append(f"{indent}{arrow} [{_hop_label(hop.event)}] {target}")
+        if hop.event.sources:
+            cites = "; ".join(short_citation(s) for s in hop.event.sources)
+            lines.append(f"{indent}   sources: {cites}")
+    if not trace.hops and not trace.root_not_yet_established:
+        lines.append("  (no lineage events"
+                     + (" match the filters)" if trace.as_of or trace.statuses else ")"))
+    for iri in trace.depth_limited:
+        lines.append(f"  more hops beyond --depth {trace.max_depth} from "
+                     f"{trace.institutions[iri].label}")
+    for cycle in trace.cycles:
+        names = " -> ".join(trace.institutions[i].label for i in cycle)
+        lines.append(f"  cycle in the data: {names}")
+    return "\n".join(lines)
+
+
+def render_path(path) -> str:
+    lines = [path.start.both_labels()]
+    for step in path.steps:
+        target = path.institutions[step.target].both_labels()
+        if step.event is not None:
+            label = _hop_label(step.event)
+            arrow = f"--[{label}]-->" if step.forward else f"<--[{label}]--"
+            lines.append(f"  {arrow} {target}")
+            if step.event.sources:
+                lines.append("      sources: " + "; ".join(short_citation(s) for s in step.event.sources))
+        else:
+            role = local(step.role)
+            arrow = f"--[{role}]-->" if step.forward else f"<--[{role} of]--"
+            lines.append(f"  {arrow} {target}")
+    lines.append(f"{len(path.steps)} hop(s)")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""The README tells the truth: its commands run as shown, and CI runs its test command."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def lineage_commands() -> list[str]:
+    """Every `lineage ...` invocation in the README's shell blocks and transcript."""
+    found = []
+    for block in code_blocks("bash") + code_blocks("console"):
+        for line in block.splitlines():
+            line = line.removeprefix("$ ").strip()
+            for part in line.split("&&"):
+                part = part.strip()
+                if part.startswith("lineage "):
+                    found.append(part)
+    return found
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = next(b for b in code_blocks("bash") if "pytest" in b).strip()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in ci.splitlines(), "CI must run the README's test command exactly"
+
+
+def test_readme_quick_start_installs_and_runs_the_main_job():
+    main_job = code_blocks("bash")[0]
+    assert "pip install ." in main_job and "lineage trace" in main_job
+
+
+@pytest.mark.parametrize("command", lineage_commands())
+def test_every_readme_command_runs(run, command):
+    args = shlex.split(command)[1:]
+    result = run(*args)
+    assert result.exit_code == 0, f"{command!r} failed:\n{result.output}"
+
+
+def test_readme_transcript_matches_real_output(run):
+    for block in code_blocks("console"):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, shown = chunk.partition("\n")
+            actual = run(*shlex.split(command)[1:]).output
+            for line in shown.splitlines():
+                if line.strip() and "..." not in line:
+                    assert line.rstrip() in actual, f"README shows a line `{command}` no longer prints: {line!r}"
+
+
+def test_readme_python_example_runs():
+    [example] = code_blocks("python")
+    printed = []
+    exec(compile(example, "README.md", "exec"), {"print": lambda *a, **k: printed.append(a)})
+    assert printed, "the README's Python example should print the trace's hops"
