@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from . import paths
 from .catalog import NameIndex
@@ -12,10 +16,14 @@ from .errors import UsageError
 from .derive import derive
 from .describe import Describer
 from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
-from .namespaces import GRAPH, ONTOLOGY_GRAPH, shorten
-from .store import Rows, Store
+from .namespaces import GRAPH, ONTOLOGY_GRAPH, XSD, expand, shorten
+from .store import Store
 from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
+
+if TYPE_CHECKING:
+    from .sparql.canned import CannedQuery
+    from .sparql.results import QueryResult
 
 _CLASS_COUNTS = """
 SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {
@@ -118,6 +126,54 @@ class Lineage:
             info.violations, info.warnings = len(report.errors), len(report.warnings)
         return info
 
-    def query(self, sparql: str) -> Rows:
-        """Run a SELECT over the loaded graph with every project prefix pre-bound."""
-        return self.store.select(sparql)
+    def query(self, sparql: str, timeout: float = 30.0, max_rows: int = 10_000,
+              memory_mb: int = 2048, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run an untrusted SPARQL query safely: every project prefix pre-bound; SERVICE,
+        FROM/FROM NAMED and updates refused; evaluated in a worker with a time limit, a row
+        cap (the result says when it was truncated) and a memory cap."""
+        from .sparql import Limits, run_query
+
+        return run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings)
+
+    def canned_queries(self) -> dict[str, CannedQuery]:
+        """The canned queries shipped with the package, by name."""
+        from .sparql import canned
+
+        return canned.load_all()
+
+    def run_canned(self, name: str, params: Mapping[str, str] | None = None,
+                   **limits) -> QueryResult:
+        """Run a canned query with parameters (names resolved like `show` does)."""
+        from .sparql import canned
+
+        query = canned.get(name)
+        return self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
+
+    def _bind_params(self, query, given: Mapping[str, str]) -> dict[str, Node]:
+        known = {p.name: p for p in query.params}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            accepted = ", ".join(known) or "none"
+            raise UsageError(f"canned query {query.name!r} has no parameter {unknown[0]!r} "
+                             f"(parameters: {accepted})")
+        bound: dict[str, Node] = {}
+        for param in query.params:
+            value = given.get(param.name, param.default)
+            if value is None or value == "":
+                continue
+            bound[param.name] = self._param_value(param, value)
+        return bound
+
+    def _param_value(self, param, value: str) -> Node:
+        if param.type == "institution":
+            return URIRef(self.resolve(value).iri)
+        if param.type == "iri":
+            iri = expand(value) or value
+            if not iri.startswith(("http://", "https://", "urn:")):
+                raise UsageError(f"--param {param.name}: {value!r} is not an IRI or prefixed name")
+            return URIRef(iri)
+        if param.type == "year":
+            if not (len(value) == 4 and value.isdigit()):
+                raise UsageError(f"--param {param.name}: {value!r} is not a year (YYYY)")
+            return Literal(value, datatype=XSD.gYear)
+        return Literal(value)

@@ -220,6 +220,107 @@ def path(obj: Context, start, end, via_units, fmt):
 
 
 @main.command()
+@click.argument("text", required=False, metavar="[QUERY]")
+@click.option("--file", "query_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read the query from FILE ('-' for standard input).")
+@click.option("--name", "canned_name", metavar="NAME", help="Run a canned query (see --list).")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="A canned query parameter (repeatable).")
+@click.option("--list", "list_canned", is_flag=True, help="List the canned queries and exit.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "ttl"]),
+              default="table", show_default=True,
+              help="table (aligned), csv/tsv/json (SPARQL 1.1 results formats), ttl (CONSTRUCT/DESCRIBE).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds before the query is stopped.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows returned at most; the output says when it was truncated.")
+@click.option("--memory-mb", type=click.IntRange(min=64), default=2048, show_default=True,
+              help="Memory the query may use.")
+@click.pass_obj
+@reports_errors
+def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt, timeout,
+          max_rows, memory_mb):
+    """Run a SPARQL query (argument, --file, standard input) or a canned one (--name).
+
+    Every project prefix (lin:, inst:, event:, src:, org:, prov:, dcterms:, skos:, ...) is
+    pre-bound; the default graph is the whole loaded graph. Queries run safely: SERVICE,
+    FROM / FROM NAMED and updates are refused, and a time limit, a row cap and a memory cap
+    apply. ASK prints true or false and exits 0 or 1.
+
+    \b
+    Example:
+      lineage query 'SELECT ?c ?l WHERE { ?c a lin:NationalTechnologyInnovationCenter ; rdfs:label ?l }'
+      lineage query --list
+      lineage query --name lineage-of --param institution=国家小麦工程技术研究中心 --format csv
+      lineage query --file my-query.rq --format json --timeout 10
+    """
+    from .sparql import canned
+    from .sparql.results import render
+
+    if list_canned:
+        click.echo(_render_canned_list(canned.load_all()))
+        return
+    lineage = obj.lineage()
+    limits = {"timeout": timeout, "max_rows": max_rows, "memory_mb": memory_mb}
+    if canned_name:
+        if text or query_file:
+            raise click.UsageError("give either --name or a query, not both")
+        result = lineage.run_canned(canned_name, canned.parse_param_args(params), **limits)
+    else:
+        if params:
+            raise click.UsageError("--param only applies to canned queries (--name)")
+        result = lineage.query(_read_query(text, query_file), **limits)
+    output = render(result, fmt)
+    click.echo(output, nl=not output.endswith("\n"))
+    if result.truncated:
+        click.echo(f"warning: output truncated at {max_rows} rows (--max-rows)", err=True)
+    if result.kind == "ASK":
+        sys.exit(EXIT_OK if result.boolean else EXIT_NEGATIVE)
+
+
+def _read_query(text: str | None, query_file: str | None) -> str:
+    from .errors import InputError, UsageError
+
+    if text and query_file:
+        raise UsageError("give the query as an argument or with --file, not both")
+    if query_file == "-" or (not text and not query_file and not sys.stdin.isatty()):
+        data = sys.stdin.buffer.read()
+        source = "standard input"
+    elif query_file:
+        from pathlib import Path
+
+        from .store import read_input_file
+
+        data, source = read_input_file(Path(query_file)), query_file
+    elif text:
+        return text
+    else:
+        raise UsageError("no query: give one as an argument, with --file, on standard input, "
+                         "or --name a canned query (--list shows them)")
+    try:
+        query_text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", file=source) from None
+    if not query_text.strip():
+        if query_file is None:  # nothing given, and nothing piped in
+            raise UsageError("no query: give one as an argument, with --file, on standard "
+                             "input, or --name a canned query (--list shows them)")
+        raise UsageError(f"the query from {source} is empty")
+    return query_text
+
+
+def _render_canned_list(queries) -> str:
+    lines = []
+    for q in queries.values():
+        lines.append(f"{q.name}: {q.title}")
+        lines.append(f"    {q.description}")
+        for p in q.params:
+            default = f" (default: {p.default})" if p.default else " (optional)"
+            lines.append(f"    --param {p.name}=...  {p.type}: {p.description}{default}")
+    return "\n".join(lines)
+
+
+@main.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @format_option
 @click.pass_obj

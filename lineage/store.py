@@ -6,6 +6,7 @@ and loads all-or-nothing (security-findings 4.1, 5); rdflib terms stay the libra
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from .errors import InputError, UsageError
 from .namespaces import PREFIXES, XSD
 
 _XSD_STRING = str(XSD.string)
+
+#: Held around every call into the engine in this process, and while forking a query worker,
+#: so a worker is never forked while another thread is inside the engine.
+ENGINE_LOCK = threading.RLock()
 
 #: File suffixes the store can read, and their parser.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -132,7 +137,8 @@ class Store:
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> None:
         """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column."""
         try:
-            self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
+            with ENGINE_LOCK:
+                self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
         except SyntaxError as exc:
             message = str(exc.msg if hasattr(exc, "msg") else exc)
             message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
@@ -141,10 +147,11 @@ class Store:
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make a named graph hold exactly these triples."""
         g = ox.NamedNode(graph)
-        if self._has_graph(g):
-            self._ox.remove_graph(g)
-        self._ox.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)
-                        for s, p, o in triples)
+        with ENGINE_LOCK:
+            if self._has_graph(g):
+                self._ox.remove_graph(g)
+            self._ox.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)
+                            for s, p, o in triples)
 
     def _has_graph(self, g: ox.NamedNode) -> bool:
         return any(named == g for named in self._ox.named_graphs())
@@ -152,13 +159,15 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def select(self, query: str) -> Rows:
         """Run a trusted SELECT (project prefixes bound, default graph = union of all graphs)."""
-        solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-        variables = tuple(v.value for v in solutions.variables)
-        rows = [tuple(to_rdflib(s[v]) for v in variables) for s in solutions]
+        with ENGINE_LOCK:
+            solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+            variables = tuple(v.value for v in solutions.variables)
+            rows = [tuple(to_rdflib(s[v]) for v in variables) for s in solutions]
         return Rows(variables, rows)
 
     def ask(self, query: str) -> bool:
-        return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
+        with ENGINE_LOCK:
+            return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
 
     def evaluator(self, query: str, bindings: dict | None = None):
         """A function that runs a (checked) query and returns the engine's streaming result;
@@ -172,19 +181,22 @@ class Store:
         return evaluate
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
+        with ENGINE_LOCK:
+            return sorted(g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def graph_triples(self, graph: str) -> Iterator[tuple[Node, Node, Node]]:
-        for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+    def graph_triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
+        with ENGINE_LOCK:
+            quads = list(self._ox.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads]
 
     def to_rdflib(self, exclude: Iterable[str] = ()) -> Graph:
         """All triples of the union graph (minus some named graphs) as an rdflib Graph."""
         skip = {ox.NamedNode(g) for g in exclude}
-        graphs = [g for g in self._ox.named_graphs() if g not in skip]
-        quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, g))
-        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        with ENGINE_LOCK:
+            graphs = [g for g in self._ox.named_graphs() if g not in skip]
+            quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, g))
+            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         graph = Graph()
         graph.parse(data=data.decode("utf-8"), format="nt")
         for prefix, iri in PREFIXES.items():

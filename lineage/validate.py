@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import paths
@@ -68,7 +68,9 @@ def validate_graph(data: Graph) -> ValidationReport:
 
 def _read_results(results: Graph) -> list[Violation]:
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested sh:detail results (from sh:node) are also typed
+    # sh:ValidationResult and would be counted twice.
+    for result in results.objects(None, SH.result):
         messages = [str(m) for m in results.objects(result, SH.resultMessage)]
         found.append(Violation(
             focus=results.value(result, SH.focusNode),

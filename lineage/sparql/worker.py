@@ -14,15 +14,12 @@ import multiprocessing
 import os
 import resource
 import signal
-import threading
 import time
 from dataclasses import dataclass
 
+from ..store import ENGINE_LOCK
 from .guard import QueryError
 
-#: Held while forking, and by parent-side store access, so no other thread is inside the
-#: store engine at the moment of the fork.
-FORK_LOCK = threading.RLock()
 
 _BATCH = 500
 
@@ -77,7 +74,7 @@ def run_in_worker(evaluate, kind: str, limits: Limits) -> RawResult:
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     started = time.monotonic()
-    with FORK_LOCK:
+    with ENGINE_LOCK:
         process = ctx.Process(target=_child, args=(evaluate, kind, limits, sender), daemon=True)
         process.start()
     sender.close()
@@ -128,6 +125,9 @@ def _died(exitcode: int | None, limits: Limits) -> QueryError:
 
 
 def _child(evaluate, kind: str, limits: Limits, sender) -> None:
+    import faulthandler
+
+    faulthandler.disable()  # a worker stopped by its memory cap must not dump the parent's stack
     try:
         _confine(limits)
         _stream(evaluate(), kind, limits, sender)

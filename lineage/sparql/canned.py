@@ -1,0 +1,89 @@
+"""Canned queries: `.rq` files shipped in lineage/queries, each with a small header.
+
+Header lines at the top of a file (SPARQL comments):
+    # title: All conversions
+    # description: one line saying what it returns
+    # param: NAME | TYPE | DEFAULT | description      (TYPE: institution, iri, string, year)
+Parameters are bound as values (never pasted into the query text), so they cannot inject SPARQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+from ..errors import UsageError
+
+PARAM_TYPES = ("institution", "iri", "string", "year")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+
+def parse_canned(name: str, text: str) -> CannedQuery:
+    """Read a canned query's header; malformed headers are a UsageError naming the file and line."""
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        key, sep, value = line[1:].partition(":")
+        key, value = key.strip(), value.strip()
+        if not sep:
+            continue
+        if key == "param":
+            parts = [p.strip() for p in value.split("|")]
+            if len(parts) != 4 or parts[1] not in PARAM_TYPES:
+                raise UsageError(f"{name}.rq:{number}: a param line is "
+                                 f"'# param: NAME | TYPE | DEFAULT | description', TYPE one of "
+                                 f"{', '.join(PARAM_TYPES)}")
+            params.append(Param(parts[0], parts[1], parts[2] or None, parts[3]))
+        else:
+            meta[key] = value
+    if "title" not in meta:
+        raise UsageError(f"{name}.rq:1: a canned query needs a '# title:' header line")
+    return CannedQuery(name, meta["title"], meta.get("description", ""), text, tuple(params))
+
+
+def load_all() -> dict[str, CannedQuery]:
+    """Every canned query shipped with the package, by name (file name without .rq)."""
+    folder = resources.files("lineage").joinpath("queries")
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            found[name] = parse_canned(name, entry.read_text(encoding="utf-8"))
+    return found
+
+
+def get(name: str) -> CannedQuery:
+    queries = load_all()
+    if name not in queries:
+        raise UsageError(f"no canned query named {name!r}; `lineage query --list` shows them: "
+                         + ", ".join(queries))
+    return queries[name]
+
+
+def parse_param_args(pairs: tuple[str, ...]) -> dict[str, str]:
+    """'k=v' strings from the command line as a dict; a pair without '=' is a UsageError."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {pair!r}: use NAME=VALUE")
+        found[key.strip()] = value
+    return found

@@ -1,0 +1,186 @@
+"""Each canned query on the bundled graph, and the `lineage query` options around them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from lineage.sparql.canned import load_all
+
+WHEAT_ETRC = "National Wheat Engineering Technology Research Center"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(lg, name, **params):
+    return [{k: str(v) for k, v in row.items()} for row in lg.run_canned(name, params).bindings()]
+
+
+def test_conversions_lists_the_wheat_conversion_as_applied(bundled):
+    found = [r for r in rows(bundled, "conversions") if r.get("originalLabel") == WHEAT_ETRC]
+    assert found and {r["status"].rsplit("#", 1)[1] for r in found} == {"Applied"}
+    assert {r["resultLabel"] for r in found} == {"National Wheat Technology Innovation Center"}
+    assert len({r["source"] for r in found}) >= 3
+
+
+def test_mergers_include_the_nel_nerc_consolidation(bundled):
+    found = rows(bundled, "mergers")
+    consolidation = [r for r in found if r["level"] == "programme" and r["type"].endswith("Consolidation")]
+    assert {r["what"] for r in consolidation} >= {"National Engineering Laboratory",
+                                                 "National Engineering Research Center"}
+    assert all(r["date"] and r["source"] for r in consolidation)
+
+
+def test_lineage_of_takes_any_name(bundled):
+    def events(found):
+        return [{k: v for k, v in r.items() if k != "institution"} for r in found]
+
+    by_default = rows(bundled, "lineage-of")
+    by_chinese = rows(bundled, "lineage-of", institution="国家小麦技术创新中心")
+    assert events(by_default) == events(by_chinese)
+    assert {r["event"].rsplit("/", 1)[1] for r in by_default} == {"national-wheat-etrc-conversion-to-ntic"}
+
+
+def test_by_managing_unit(bundled):
+    most = rows(bundled, "by-managing-unit", unit="MOST")
+    assert [r["managedLabel"] for r in most] == ["National Engineering Technology Research Center"]
+    units = {r["unitLabel"] for r in rows(bundled, "by-managing-unit")}
+    assert {"Ministry of Education", "Ministry of Public Security"} <= units
+
+
+def test_by_supporting_unit(bundled):
+    pairs = {(r["unitLabel"], r["institutionLabel"]) for r in rows(bundled, "by-supporting-unit")}
+    assert ("Henan Agricultural University", WHEAT_ETRC) in pairs
+    assert ("Nanchang University", "National Silicon-based LED Engineering Technology Research Center") in pairs
+    only = rows(bundled, "by-supporting-unit", unit="南昌大学")
+    assert {r["unitLabel"] for r in only} == {"Nanchang University"}
+
+
+def test_sources_of_one_institution(bundled):
+    found = rows(bundled, "sources-of")
+    publishers = {r.get("publisher", "") for r in found}
+    assert any("Henan Business Daily" in p for p in publishers)
+    assert {"the institution", "its names", "a membership", "an event"} <= {r["supports"] for r in found}
+
+
+def test_policy_timeline_is_in_date_order(bundled):
+    found = rows(bundled, "policy-timeline")
+    dates = [r["issued"] for r in found if "issued" in r]
+    assert dates == sorted(dates) and dates[0].startswith("1993")
+    assert any(r.get("titleZh") == "国家工程技术研究中心暂行管理办法" for r in found)
+
+
+def test_statistics_series_by_indicator(bundled):
+    shares = rows(bundled, "statistics", indicator="lin:AchievementShareByOrigin")
+    values = {(r["period"], Decimal(r["value"])) for r in shares}
+    assert values == {("2014", Decimal("70.40")), ("2014", Decimal("23.56")),
+                      ("2015", Decimal("71.22")), ("2015", Decimal("24.27")),
+                      ("2016", Decimal("88.72"))}
+    assert len(rows(bundled, "statistics")) > len(shares)
+
+
+def test_pending_events(bundled):
+    found = rows(bundled, "pending-events")
+    statuses = {r["status"].rsplit("#", 1)[1] for r in found}
+    assert statuses <= {"Planned", "Applied", "InProgress"}
+    assert any(r.get("what") == WHEAT_ETRC and r["status"].endswith("Applied") for r in found)
+
+
+def test_quality_checks_are_empty_on_the_bundled_graph(bundled):
+    assert rows(bundled, "quality-unsourced") == []
+    assert rows(bundled, "quality-no-chinese-label") == []
+
+
+def test_quality_checks_find_planted_faults(run, fixture_path):
+    broken = fixture_path("cli", "broken-shape.ttl")
+    for name in ("quality-unsourced", "quality-no-chinese-label"):
+        result = run("--data", broken, "query", "--name", name, "--format", "csv")
+        assert "example-unsourced-centre" in result.output, name
+
+
+def test_every_canned_query_has_a_header_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, query in load_all().items():
+        assert query.title and query.description, name
+        assert f"`{name}`" in readme, f"README does not list canned query {name}"
+
+
+def test_list_shows_every_canned_query_with_parameters(run):
+    result = run("query", "--list")
+    for name, query in load_all().items():
+        assert f"{name}: {query.title}" in result.output
+        for p in query.params:
+            assert f"--param {p.name}=" in result.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--name", "nonesuch"], "no canned query named 'nonesuch'"),
+    (["--name", "lineage-of", "--param", "nope=1"], "has no parameter 'nope'"),
+    (["--name", "lineage-of", "--param", "institution"], "use NAME=VALUE"),
+    (["--name", "lineage-of", "--param", "institution=No Such Centre"], "no institution named"),
+    (["--name", "statistics", "--param", "indicator=not an iri"], "not an IRI"),
+    ([], "no query"),
+])
+def test_bad_canned_usage_is_a_clear_error(run, args, message):
+    result = run("query", *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_ask_sets_the_exit_code(run):
+    yes = run("query", "ASK { ?x lin:pendingSuccessor ?y }")
+    no = run("query", "ASK { ?x lin:mergedInto ?y }")
+    assert (yes.exit_code, yes.output.strip()) == (0, "true")
+    assert (no.exit_code, no.output.strip()) == (1, "false")
+
+
+def test_json_is_sparql_results_json(run):
+    result = run("query", "--name", "conversions", "--format", "json")
+    parsed = list(pyoxigraph.parse_query_results(result.output.encode(),
+                                                 format=pyoxigraph.QueryResultsFormat.JSON))
+    assert parsed and "original" in json.loads(result.output)["head"]["vars"]
+
+
+def test_csv_and_tsv_keep_chinese_text(run, tmp_path):
+    result = run("query", "SELECT ?l WHERE { ?x a lin:University ; rdfs:label ?l }", "--format", "csv")
+    path = tmp_path / "out.csv"
+    path.write_bytes(result.stdout_bytes)
+    with path.open(encoding="utf-8", newline="") as handle:
+        values = {row[0] for row in csv.reader(handle)}
+    assert "河南农业大学" in values and "l" in values
+    tsv = run("query", "SELECT ?l WHERE { ?x a lin:University ; rdfs:label ?l }", "--format", "tsv")
+    assert '"南昌大学"@zh' in tsv.output.splitlines()
+
+
+def test_ttl_for_construct_and_refused_for_select(run):
+    result = run("query", "CONSTRUCT { ?a lin:pendingSuccessor ?b } WHERE { ?a lin:pendingSuccessor ?b }",
+                 "--format", "ttl")
+    assert result.exit_code == 0 and "lin:pendingSuccessor" in result.output
+    refused = run("query", "SELECT * WHERE { ?a ?b ?c } LIMIT 1", "--format", "ttl")
+    assert refused.exit_code == 2 and "CONSTRUCT and DESCRIBE" in refused.stderr
+
+
+def test_query_from_file_and_stdin(run, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("SELECT ?x WHERE { ?x a lin:University }", encoding="utf-8")
+    assert "nanchang-university" in run("query", "--file", str(path)).output
+    assert "nanchang-university" in run("query", input="SELECT ?x WHERE { ?x a lin:University }").output
+    missing = run("query", "--file", str(tmp_path / "missing.rq"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_table_is_aligned_with_chinese_text(run):
+    import re
+
+    from lineage.terminal import width
+
+    out = run("query", "SELECT ?l ?x WHERE { ?x a lin:University ; rdfs:label ?l }").stdout
+    lines = [line for line in out.splitlines() if "inst:" in line or line.startswith("l ")]
+    assert any(re.search(r"[\u4e00-\u9fff]", line) for line in lines)
+    # the second column starts at the same display column on every line, CJK or not
+    starts = {width(re.match(r"^(.*?\S)\s{2,}(?=\S)", line).group(0)) for line in lines}
+    assert len(starts) == 1, out
