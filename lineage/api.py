@@ -9,19 +9,20 @@ from typing import TYPE_CHECKING
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from . import paths
-from .catalog import NameIndex
+from .catalog import NameIndex, resolve_fast
 from .dates import parse_user_date
 from .errors import UsageError
-from .derive import derive
+from .derive import derive, derive_graph
+from .loading import load_data_files, open_store
 from .describe import Describer
 from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
-from .namespaces import GRAPH, ONTOLOGY_GRAPH, XSD, expand, shorten
+from .namespaces import ONTOLOGY_GRAPH, XSD, expand, shorten
 from .store import Store
 from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
+    from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
 
@@ -46,30 +47,47 @@ class Lineage:
 
     @classmethod
     def open(cls, store: str | None = None, data: Sequence[str | Path] = (),
-             bundled: bool = True) -> "Lineage":
-        """Open a store (default: in memory) with the ontology, the bundled graph and extra files."""
-        target = Store.open(store)
-        names: dict[str, str] = {}
-        for path in paths.ontology_files():
-            target.load_file(path, str(ONTOLOGY_GRAPH))
-        names[str(ONTOLOGY_GRAPH)] = "ontology"
-        if bundled:
-            for path in paths.graph_files():
-                graph = str(GRAPH["bundled/" + path.name])
-                target.load_file(path, graph)
-                names[graph] = f"graphs/{path.name}"
-        lineage = cls(target, names)
-        lineage.add_files(data)
-        return lineage
+             bundled: bool = True, writable: bool = False) -> "Lineage":
+        """Open a store with the ontology and the bundled graph: 'memory' (default; `data`
+        files are added for this session), 'oxigraph:DIR' (filled once, then opened read-only
+        unless `writable`) or 'sparql:QUERY_URL[,UPDATE_URL]'."""
+        target, names = open_store(store, data, bundled, writable)
+        return cls(target, names)
 
     def add_files(self, files: Iterable[str | Path]) -> None:
-        """Load more RDF files (each into its own named graph) and re-derive shortcut edges."""
-        for path in map(Path, files):
-            graph = str(GRAPH[f"data/{len(self.graph_names)}/{path.name}"])
-            self.store.load_file(path, graph)
-            self.graph_names[graph] = str(path)
+        """Load more files (RDF, CSV or YAML; each into its own named graph) for this session,
+        and re-derive the shortcut edges."""
+        load_data_files(self.store, list(files), self.graph_names)
         derive(self.store)
         self._index = None
+
+    def import_files(self, files: Sequence[str | Path], dry_run: bool = False,
+                     replace: bool = False, validate: bool | None = None,
+                     max_bytes: int | None = None, progress=None) -> "ImportReport":
+        """Add files to the store all-or-nothing (see lineage.ingest); with dry_run, only
+        check them and report what would be added."""
+        from .ingest import DEFAULT_MAX_BYTES, import_files
+
+        report = import_files(self.store, files, dry_run=dry_run, replace=replace,
+                              validate=validate, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
+                              progress=progress)
+        if not dry_run and replace:
+            derive(self.store)  # replaced data may have carried edges that no longer hold
+        elif not dry_run:
+            for graph in report.graphs.values():
+                derive_graph(self.store, graph)
+            self.graph_names.update({g: f"imported {Path(f).name}" for f, g in report.graphs.items()})
+            self._index = None
+        return report
+
+    def export(self, fmt: str, include_derived: bool = False,
+               include_ontology: bool = False) -> bytes | dict[str, bytes]:
+        """The graph in an exchange format: bytes, or {file name: bytes} for csv."""
+        from . import export
+
+        if fmt == "csv":
+            return export.to_csv_files(self.store)
+        return export.export_bytes(self.store, fmt, export.Selection(include_derived, include_ontology))
 
     @property
     def index(self) -> NameIndex:
@@ -79,8 +97,11 @@ class Lineage:
 
     # -- questions -----------------------------------------------------------------------
     def resolve(self, name: str) -> InstitutionRef:
-        """The institution a name or IRI denotes; raises NotFoundError or AmbiguousNameError."""
-        return self.index.resolve(name)
+        """The institution a name or IRI denotes; raises NotFoundError or AmbiguousNameError.
+
+        Exact IRIs, labels and acronyms are looked up directly (cost independent of the graph
+        size); only width/case variants and did-you-mean suggestions scan all names."""
+        return resolve_fast(self.store, name) or self.index.resolve(name)
 
     def search(self, text: str) -> list[SearchHit]:
         """Institutions whose English, Chinese or alternative labels contain the text."""
@@ -108,9 +129,36 @@ class Lineage:
         """The shortest chain of lineage hops (and, with via_units, memberships) between two."""
         return find_path(self.store, self.resolve(start), self.resolve(end), via_units)
 
-    def validate(self) -> ValidationReport:
-        """SHACL shapes and graph checks over everything loaded."""
-        return validate_store(self.store, self.graph_names)
+    def render(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
+               as_of: str | None = None, layout: str = "force") -> str:
+        """A self-contained HTML view (DESIGN 5) that opens offline: the whole graph, the
+        neighbourhood of `focus` (`depth` hops through events and memberships) or one
+        `lineage` (both directions); `as_of` drops later events and institutions not yet
+        established; `layout` is "force" or "timeline". Write it with views.write_view."""
+        from .views import build_view, render_page
+
+        if as_of is not None:
+            as_of = parse_user_date(as_of)
+        view = build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
+                          lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
+                          layout=layout)
+        return render_page(view)
+
+    def validate(self, files: Sequence[str | Path] = ()) -> ValidationReport:
+        """SHACL shapes and graph checks over everything loaded, plus `files` (which are
+        checked together with the graph but never written into a persistent store)."""
+        if not files:
+            return validate_store(self.store, self.graph_names)
+        if self.store.spec == "memory":
+            self.add_files(files)
+            return validate_store(self.store, self.graph_names)
+        scratch = Store.open("memory")
+        graphs = self.store.graphs()
+        scratch.add_quads(self.store.quads(graphs))
+        names = {g: self.graph_names.get(g, g) for g in graphs}
+        load_data_files(scratch, list(files), names)
+        derive(scratch)
+        return validate_store(scratch, names)
 
     def info(self, validate: bool = True) -> Info:
         """What is loaded: counts by class, sources, files and (optionally) validation state."""

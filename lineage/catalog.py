@@ -29,6 +29,57 @@ SELECT DISTINCT ?i ?type WHERE {
 }"""
 
 
+_EXACT = """
+SELECT DISTINCT ?i WHERE {{
+  VALUES ?name {{ {names} }}
+  ?i {prop} ?name . ?i a ?t . ?t rdfs:subClassOf* lin:Institution .
+}}"""
+
+_ONE = """
+SELECT ?label ?type WHERE {{
+  {{ <{iri}> rdfs:label ?label }}
+  UNION {{ <{iri}> a ?type . ?type rdfs:subClassOf* lin:Institution .
+          FILTER NOT EXISTS {{ <{iri}> a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }} }}
+}}"""
+
+
+def _literal_forms(name: str) -> str:
+    text = name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{text}" "{text}"@en "{text}"@zh'
+
+
+def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
+    """One institution's identity by IRI (None when the IRI is not an institution)."""
+    en = zh = None
+    types = set()
+    for label, type_ in store.select(_ONE.format(iri=iri)):
+        if type_ is not None:
+            types.add(str(type_))
+        elif label is not None:
+            lang = (label.language or "").lower()
+            if lang.startswith("en") and (en is None or lang == "en"):
+                en = str(label)
+            elif lang.startswith("zh") and (zh is None or lang == "zh"):
+                zh = str(label)
+    return InstitutionRef(iri, en, zh, tuple(sorted(types))) if types else None
+
+
+def resolve_fast(store: Store, name: str) -> InstitutionRef | None:
+    """Resolve by index lookups only (IRI, exact label, exact acronym); None when a scan is
+    needed (no exact match, other language tags, width or case variants)."""
+    iri = expand(name) or name
+    if iri.startswith(("http://", "https://")):
+        return institution_ref(store, iri)
+    for prop in ("rdfs:label", "skos:altLabel"):
+        found = [str(i) for (i,) in store.select(_EXACT.format(names=_literal_forms(name), prop=prop))]
+        if len(found) == 1:
+            return institution_ref(store, found[0])
+        if len(found) > 1:
+            refs = [institution_ref(store, i) for i in sorted(found)]
+            raise AmbiguousNameError(name, [(r.iri, r.both_labels()) for r in refs if r])
+    return None
+
+
 def normalise(text: str) -> str:
     """A match key: width-folded (NFKC), case-folded, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())

@@ -19,11 +19,17 @@ class Context:
         self.store_spec, self.data = store, data
         self._lineage = None
 
-    def lineage(self, extra: tuple[str, ...] = ()):
+    def close(self) -> None:
+        """Release the store (an on-disk store's lock) when the command ends."""
+        if self._lineage is not None:
+            self._lineage.store.close()
+            self._lineage = None
+
+    def lineage(self, writable: bool = False):
         from .api import Lineage
 
         if self._lineage is None:
-            self._lineage = Lineage.open(store=self.store_spec, data=self.data + extra)
+            self._lineage = Lineage.open(store=self.store_spec, data=self.data, writable=writable)
         return self._lineage
 
 
@@ -63,10 +69,12 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--store", envvar="LINEAGE_STORE", metavar="SPEC",
-              help="Where the graph lives: 'memory' (default: the bundled graph plus --data files) "
-                   "or 'oxigraph:DIR'. Also from LINEAGE_STORE.")
+              help="Where the graph lives: 'memory' (default: the bundled graph plus --data files), "
+                   "'oxigraph:DIR' (a persistent store, filled once) or "
+                   "'sparql:QUERY_URL[,UPDATE_URL]' (a SPARQL 1.1 server). Also from LINEAGE_STORE.")
 @click.option("--data", multiple=True, metavar="FILE", type=click.Path(dir_okay=False),
-              help="Extra Turtle/TriG/N-Triples file to load on top (repeatable).")
+              help="Extra file (Turtle, TriG, N-Triples, JSON-LD, CSV or YAML) to load on top of "
+                   "the in-memory graph for this run (repeatable).")
 @click.version_option(package_name="lineage")
 @click.pass_context
 def main(ctx, store, data):
@@ -82,6 +90,7 @@ def main(ctx, store, data):
     2 bad usage or bad input; 3 internal error.
     """
     ctx.obj = Context(store, tuple(data))
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command()
@@ -321,6 +330,212 @@ def _render_canned_list(queries) -> str:
 
 
 @main.command()
+@click.option("--focus", metavar="NAME", help="Only NAME and what is within --depth hops of it "
+              "(through lineage events and memberships).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Hops around --focus (default 1).")
+@click.option("--lineage", "lineage_of", metavar="NAME",
+              help="Only the lineage of NAME: its predecessors and successors through events.")
+@click.option("--as-of", metavar="DATE",
+              help="The graph as it stood at DATE (YYYY, YYYY-MM or YYYY-MM-DD): later events "
+                   "and institutions not yet established are left out.")
+@click.option("--layout", type=click.Choice(["force", "timeline"]), default="force",
+              show_default=True, help="force: physics, stopped once settled; timeline: left to "
+                                      "right by year of establishment or first event.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write the page (default: lineage-view.html, lineage-<name>.html "
+                   "or neighbourhood-<name>.html in the current folder).")
+@click.pass_obj
+@reports_errors
+def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
+    """Write an interactive HTML view and print where it is.
+
+    The page is one self-contained file: it opens offline from disk, loads nothing from the
+    network, and can be handed to colleagues. Colours show institution types, line styles
+    show relations; pending events (planned, applied, in progress) are dashed. Search by any
+    label, filter by type, status and years, click for dates, status and sources.
+
+    \b
+    Example:
+      lineage render
+      lineage render --lineage "National Wheat Engineering Technology Research Center" -o wheat.html
+      lineage render --focus 国家小麦技术创新中心 --depth 2 --layout timeline
+      lineage render --as-of 2020 -o system-2020.html
+    """
+    from .errors import UsageError
+    from .views import default_filename, write_view
+
+    if depth is not None and not focus:
+        raise UsageError("--depth applies only with --focus")
+    if focus and lineage_of:
+        raise UsageError("give either --focus or --lineage, not both")
+    lineage = obj.lineage()
+    html = lineage.render(focus=focus, depth=1 if depth is None else depth, lineage=lineage_of,
+                          as_of=as_of, layout=layout)
+    if output is None:
+        output = default_filename(focus=lineage.resolve(focus) if focus else None,
+                                  lineage=lineage.resolve(lineage_of) if lineage_of else None,
+                                  as_of=as_of, layout=layout)
+    click.echo(os.path.abspath(write_view(output, html)))
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check everything and report what would be added; "
+                                              "change nothing.")
+@click.option("--replace", is_flag=True, help="Replace what files of the same names added before.")
+@click.option("--validate/--no-validate", "validate_", default=None,
+              help="SHACL validation of the new data (default: on, except for imports over "
+                   "200,000 triples, where it is reported separately).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse files larger than N bytes (default 1 GiB).")
+@format_option
+@click.pass_obj
+@reports_errors
+def import_(obj: Context, files, dry_run, replace, validate_, max_bytes, fmt):
+    """Add files to the store, all or nothing: CSV, YAML, Turtle, TriG, N-Triples, JSON-LD.
+
+    Everything is checked first (syntax, every cell, references, SHACL shapes); if anything
+    is wrong nothing is added and each problem is listed with its file and row (CSV/YAML) or
+    line and column (RDF). CSV files are named for what they hold: sources.csv,
+    institutions.csv, events.csv, memberships.csv, observations.csv (see examples/).
+    The in-memory store is not kept between runs: import into --store oxigraph:DIR or a
+    sparql: server, or use --dry-run to check files.
+
+    \b
+    Example:
+      lineage --store oxigraph:./my-store import examples/*.csv
+      lineage import --dry-run my-institutions.csv my-events.csv
+      lineage --store oxigraph:./my-store import --replace national-list.nt
+    """
+    from .errors import UsageError
+
+    spec = obj.store_spec or "memory"
+    if spec == "memory" and not dry_run:
+        raise UsageError("the in-memory store is not kept between runs: import into a "
+                         "persistent store (--store oxigraph:DIR, or LINEAGE_STORE), check the "
+                         "files with --dry-run, or use them for one run with --data")
+    lineage = obj.lineage(writable=not dry_run)
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    report = lineage.import_files(list(files), dry_run=dry_run, replace=replace,
+                                  validate=validate_, max_bytes=max_bytes, progress=progress)
+    if fmt == "json":
+        emit_json(report)
+        return
+    verb = "would add" if dry_run else "added"
+    click.echo(f"{verb} {report.triples} triples from {len(report.files)} file(s) to {spec}")
+    for cls, count in report.typed_nodes.items():
+        click.echo(f"  {count:6d}  {cls}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _progress_printer():
+    """A progress line on the terminal for big imports (rows mapped so far)."""
+    state = {"rows": 0}
+
+    def advance(rows: int) -> None:
+        state["rows"] += rows
+        if state["rows"] % 5000 == 0:
+            click.echo(f"\r  {state['rows']:,} rows checked", err=True, nl=False)
+
+    return advance
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "trig", "nt", "jsonld", "gexf",
+                                                     "graphml", "csv"]), required=True,
+              help="ttl, trig, nt, jsonld (RDF); gexf (Gephi, with start/end dates for its "
+                   "timeline); graphml; csv (nodes.csv and edges.csv in a folder).")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="The file to write ('-' for standard output); for csv, a folder.")
+@click.option("--include-derived", is_flag=True, help="Also the derived shortcut edges (RDF formats).")
+@click.option("--include-ontology", is_flag=True, help="Also the ontology (RDF formats).")
+@click.pass_obj
+@reports_errors
+def export(obj: Context, fmt, output, include_derived, include_ontology):
+    """Write the graph for other tools; files are replaced atomically and sorted, so two
+    exports of the same graph are identical and diff cleanly.
+
+    \b
+    Example:
+      lineage export --format gexf -o lineage.gexf
+      lineage export --format ttl -o - | head
+      lineage export --format csv -o tables/
+    """
+    from pathlib import Path
+
+    from .atomic import write_atomic
+    from .errors import UsageError
+
+    data = obj.lineage().export(fmt, include_derived, include_ontology)
+    if fmt == "csv":
+        if output == "-":
+            raise UsageError("csv writes two files (nodes.csv, edges.csv): give a folder with -o")
+        folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in data.items():
+            click.echo(write_atomic(folder / name, content))
+        return
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    click.echo(write_atomic(output, data))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback makes the graph reachable "
+                   "from other machines.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--allow-host", multiple=True, metavar="NAME",
+              help="Another Host header name to answer to (e.g. behind a proxy).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a query may run.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--get", "get_path", metavar="PATH",
+              help="Answer one GET request for PATH on standard output and exit (no socket).")
+@click.pass_obj
+@reports_errors
+def serve(obj: Context, host, port, allow_host, timeout, max_rows, get_path):
+    """Serve a read-only SPARQL 1.1 endpoint (/sparql), the HTML views (/view) and a query
+    page (/) on 127.0.0.1.
+
+    Queries get the same safety as `lineage query`. Requests whose Host header is not
+    localhost, 127.0.0.1, [::1] (or --allow-host) are refused, against DNS rebinding.
+
+    \b
+    Example:
+      lineage serve --port 8000
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s lin:pendingSuccessor ?o }' http://127.0.0.1:8000/sparql
+      lineage serve --get '/sparql?query=ASK%7B%3Fs%20lin%3ApendingSuccessor%20%3Fo%7D'
+    """
+    from .server import LOOPBACK_NAMES, App, ServerConfig, make_server
+
+    names = tuple(LOOPBACK_NAMES) + tuple(n.lower() for n in allow_host)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        names += (host.lower(),)
+    app = App(obj.lineage(), ServerConfig(names, timeout, max_rows))
+    if get_path is not None:
+        response = app.handle("GET", get_path, {"Host": "localhost"})
+        sys.stdout.buffer.write(response.body)
+        sys.stdout.buffer.flush()
+        sys.exit(EXIT_OK if response.status < 400 else EXIT_NEGATIVE)
+    server = make_server(app, host, port)
+    where = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_address[1]}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other machines can query this graph", err=True)
+    click.echo(f"serving {where}/sparql, {where}/view and the query page {where}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @format_option
 @click.pass_obj
@@ -338,7 +553,7 @@ def validate(obj: Context, files, fmt):
     """
     from .terminal import render_violations
 
-    report = obj.lineage(tuple(files)).validate()
+    report = obj.lineage().validate(files)
     if fmt == "json":
         emit_json({"conforms": report.conforms, "violations": report.violations})
     else:

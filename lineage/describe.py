@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from rdflib.namespace import RDFS, SKOS
 
@@ -33,6 +34,8 @@ SELECT ?e ?type ?status ?date ?asOf ?confidence ?comment WHERE {{
   OPTIONAL {{ ?e lin:statusAsOf ?asOf }} OPTIONAL {{ ?e lin:confidence ?confidence }}
   OPTIONAL {{ ?e rdfs:comment ?comment }}
 }}"""
+
+_CONFLICTS = "SELECT ?e ?c WHERE {{ VALUES ?e {{ {values} }} ?e lin:conflictsWith ?c }}"
 
 _PARTIES = """
 SELECT ?e ?side ?x WHERE {{
@@ -160,5 +163,11 @@ class Describer:
                 comment=str(r["comment"]) if "comment" in r else None,
                 status_as_of=DateValue.from_literal(r.get("asOf")),
             ))
+        conflicts: dict[str, list[str]] = defaultdict(list)
+        if rows:
+            query = _CONFLICTS.format(values=_values(r["e"] for r in rows))
+            for event, other in self.store.select(query):
+                conflicts[str(event)].append(str(other))
         unique = {(f.iri, str(f.date), f.status): f for f in facts}
-        return sorted(unique.values(), key=lambda f: (str(f.date or ""), f.iri))
+        return sorted((replace(f, conflicts_with=tuple(sorted(conflicts.get(f.iri, ()))))
+                       for f in unique.values()), key=lambda f: (str(f.date or ""), f.iri))

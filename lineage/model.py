@@ -100,6 +100,7 @@ class EventFact:
     confidence: str | None = None
     comment: str | None = None
     status_as_of: DateValue | None = None
+    conflicts_with: tuple[str, ...] = ()  # other claims about the same fact (lin:conflictsWith)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ SETTLED_STATUSES = (LIN.Approved, LIN.Completed)
 #: Statuses of events that are not (yet) settled (lin:pendingSuccessor).
 PENDING_STATUSES = (LIN.Planned, LIN.Applied, LIN.InProgress)
 
+#: Events that found or accept an institution: their originals are founders, lead units or
+#: the institution itself, not predecessors, so they are not lineage hops.
+NON_LINEAGE_EVENTS = (LIN.Establishment, LIN.Acceptance)
+
 #: Properties only the derive step may write.
 DERIVED_PROPERTIES = (
     LIN.succeededBy,

@@ -1,5 +1,8 @@
 """Project lineage events and memberships from the store into networkx graphs.
 
+Lineage hops are conversions, mergers, splits, renamings and dissolutions; establishment and
+acceptance events (whose originals are founders) are facts about an institution, not hops.
+
 Only the part of the graph an answer needs is projected: `reach` finds the institutions
 connected to a start through events (SPARQL property paths, evaluated by the engine without
 recursion), then `project` loads just their hops. Costs grow with the lineage, not the graph.
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .model import DateValue, InstitutionRef, SourceRef
-from .namespaces import LIN, shorten
+from .namespaces import LIN, NON_LINEAGE_EVENTS, shorten
 from .sources import chunks as _chunks, citations, values as _values
 from .store import Store
 
@@ -33,6 +36,7 @@ SELECT ?e ?type ?o ?r ?status ?date ?confidence WHERE {{
   {pattern}
   ?e a ?type . ?type rdfs:subClassOf* lin:ChangeEvent .
   FILTER NOT EXISTS {{ ?e a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }}
+  FILTER(?type NOT IN ({founding}))
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
   OPTIONAL {{ ?e lin:confidence ?confidence }}
 }}"""
@@ -134,13 +138,24 @@ def project(store: Store, institutions: Iterable[str], direction: str | None = N
     return LineageNetwork(lineage, units, dict(terminal))
 
 
+def founding_types(store: Store) -> str:
+    """The event classes that are not lineage hops (NON_LINEAGE_EVENTS and their subclasses),
+    as a SPARQL list, so queries can filter on a bound type instead of a path per event."""
+    rows = store.select(f"SELECT DISTINCT ?c WHERE {{ VALUES ?f {{ {_values(NON_LINEAGE_EVENTS)} }} "
+                        "?c rdfs:subClassOf* ?f }")
+    return ", ".join(f"<{c}>" for c in sorted({str(c) for (c,) in rows} |
+                                               {str(c) for c in NON_LINEAGE_EVENTS}))
+
+
 def _hops(store: Store, iris: list[str], direction: str | None) -> list[dict]:
     anchors = {DOWN: ["o"], UP: ["r"], None: ["o", "r"]}[direction]
+    founding = founding_types(store)
     seen, hops = set(), []
     for anchor in anchors:
         for chunk in _chunks(iris):
             for row in store.select(_HOPS.format(anchor=anchor, values=_values(chunk),
-                                                    pattern=_HOP_PATTERNS[anchor].format())).bindings():
+                                                    pattern=_HOP_PATTERNS[anchor].format(),
+                                                    founding=founding)).bindings():
                 hop = {
                     "e": str(row["e"]), "type": shorten(str(row["type"])), "o": str(row["o"]),
                     "r": str(row["r"]) if "r" in row else None,

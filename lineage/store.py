@@ -67,6 +67,27 @@ def to_oxigraph(term: Node):
 
 
 @dataclass(frozen=True)
+class DiskQuery:
+    """A query against an on-disk store, runnable in a freshly spawned process."""
+
+    path: str
+    query: str
+    bindings: dict
+    needs_spawn = True
+
+    def __call__(self):
+        store = ox.Store.read_only(self.path)
+        substitutions = {ox.Variable(k): v for k, v in self.bindings.items()} or None
+        return store.query(self.query, prefixes=PREFIXES, use_default_graph_as_union=True,
+                           substitutions=substitutions)
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+@dataclass(frozen=True)
 class Rows:
     """Rows of a SELECT: variable names and one tuple of rdflib terms (or None) per solution."""
 
@@ -109,25 +130,44 @@ def read_input_file(path: Path) -> bytes:
 class Store:
     """A pyoxigraph store (in memory or on disk) with the few operations the library needs."""
 
-    def __init__(self, spec: str = "memory", oxstore: ox.Store | None = None):
+    def __init__(self, spec: str = "memory", oxstore: ox.Store | None = None,
+                 path: str | None = None, read_only: bool = False):
         self.spec = spec
+        self.path, self.read_only = path, read_only
         self._ox = oxstore if oxstore is not None else ox.Store()
 
     @classmethod
-    def open(cls, spec: str | None) -> "Store":
-        """Open the store a spec names: 'memory' (default) or 'oxigraph:DIR'."""
+    def open(cls, spec: str | None, writable: bool = True) -> "Store":
+        """Open the store a spec names: 'memory' (default) or 'oxigraph:DIR' (on disk;
+        read-only when not `writable`, so readers work alongside a writer)."""
         spec = spec or "memory"
         if spec == "memory":
             return cls("memory")
         kind, _, rest = spec.partition(":")
         if kind == "oxigraph" and rest:
-            try:
-                return cls(spec, ox.Store(rest))
-            except OSError as exc:
-                if "lock" in str(exc).lower():
-                    raise UsageError(f"store {rest} is locked by another process") from None
-                raise UsageError(f"cannot open store {rest}: {exc}") from None
-        raise UsageError(f"unknown store {spec!r}; use 'memory' or 'oxigraph:DIR'")
+            return cls.on_disk(rest, writable)
+        if kind == "sparql" and rest:
+            from .remote import RemoteStore
+
+            return RemoteStore(spec)
+        raise UsageError(f"unknown store {spec!r}; use 'memory', 'oxigraph:DIR' or "
+                         "'sparql:QUERY_URL[,UPDATE_URL]'")
+
+    @classmethod
+    def on_disk(cls, path: str, writable: bool) -> "Store":
+        try:
+            if writable:
+                return cls(f"oxigraph:{path}", ox.Store(path), path=path)
+            return cls(f"oxigraph:{path}", ox.Store.read_only(path), path=path, read_only=True)
+        except OSError as exc:
+            if "lock" in str(exc).lower() or "temporarily unavailable" in str(exc).lower():
+                raise UsageError(f"store {path} is locked by another process (an import is "
+                                 "running?); read-only commands still work alongside it") from None
+            raise UsageError(f"cannot open store {path}: {_first_line(exc)}") from None
+
+    def close(self) -> None:
+        """Release the on-disk store (and its lock)."""
+        self._ox = None
 
     # -- writing -------------------------------------------------------------------------
     def load_file(self, path: Path, graph: str) -> None:
@@ -153,6 +193,47 @@ class Store:
             self._ox.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)
                             for s, p, o in triples)
 
+    def update(self, update: str) -> None:
+        """Run a trusted SPARQL update (project prefixes bound), in one transaction."""
+        with ENGINE_LOCK:
+            self._ox.update(update, prefixes=PREFIXES)
+
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
+        """Add quads in one transaction (all or nothing), after dropping `replace_graphs`."""
+        with ENGINE_LOCK:
+            for graph in replace_graphs:
+                g = ox.NamedNode(graph)
+                if self._has_graph(g):
+                    self._ox.remove_graph(g)
+            self._ox.extend(quads)
+
+    def load_store_graph(self, other: "Store", graph: str) -> None:
+        """Copy one named graph of another store into this one."""
+        quads = other.quads([graph])
+        with ENGINE_LOCK:
+            self._ox.extend(quads)
+
+    def quads(self, graphs: Iterable[str]) -> list:
+        """Every quad of some named graphs (pyoxigraph quads)."""
+        with ENGINE_LOCK:
+            return [q for g in graphs
+                    for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+
+    def context_quads(self, iris: Iterable[str], graph: str) -> list:
+        """Types, labels and establishment dates of some nodes, to validate data that cites them."""
+        iris = sorted(set(iris))
+        target = ox.NamedNode(graph)
+        found = []
+        for i in range(0, len(iris), 2000):
+            values = " ".join(f"<{iri}>" for iri in iris[i:i + 2000])
+            query = f"""CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {values} }}
+                        VALUES ?p {{ rdf:type rdfs:label lin:established }} ?x ?p ?o }}"""
+            with ENGINE_LOCK:
+                triples = list(self._ox.query(query, prefixes=PREFIXES,
+                                              use_default_graph_as_union=True))
+            found.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        return found
+
     def _has_graph(self, g: ox.NamedNode) -> bool:
         return any(named == g for named in self._ox.named_graphs())
 
@@ -170,8 +251,11 @@ class Store:
             return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
 
     def evaluator(self, query: str, bindings: dict | None = None):
-        """A function that runs a (checked) query and returns the engine's streaming result;
-        the sparql worker calls it in a child process."""
+        """A callable that runs a (checked) query and returns the engine's streaming result;
+        the sparql worker calls it in a child process. On-disk stores are reopened read-only
+        in a spawned child (forking a process that has RocksDB open is not safe)."""
+        if self.path is not None:
+            return DiskQuery(self.path, query, dict(bindings or {}))
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
 
         def evaluate():

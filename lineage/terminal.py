@@ -123,6 +123,11 @@ def render_show(d: InstitutionDetail) -> str:
             lines.append(f"    {before}  ->  {after}")
             if e.status_as_of:
                 lines.append(f"    status as of {e.status_as_of}")
+            for other in e.conflicts_with:
+                rival = next((x for x in d.events if x.iri == other), None)
+                said = f" (dated {rival.date})" if rival and rival.date else ""
+                lines.append(f"    SOURCES DISAGREE: another claim about this event{said}, "
+                             f"{shorten(other)}, is kept with its own source")
             lines.extend(_sources_block(e.sources, "    "))
     if d.other_facts:
         lines.append("")

@@ -133,11 +133,13 @@ def test_unreadable_files_get_one_line_and_exit_2(run, fixture_path, name, expec
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-def test_unsupported_file_type_is_refused(run, tmp_path):
-    path = tmp_path / "data.rdf"
+@pytest.mark.parametrize("name,message", [("data.xyz", "unsupported file type"),
+                                          ("data.rdf", "RDF/XML is not accepted")])
+def test_unsupported_file_type_is_refused(run, tmp_path, name, message):
+    path = tmp_path / name
     path.write_text("<rdf:RDF/>")
     result = run("--data", str(path), "info")
-    assert result.exit_code == 2 and "unsupported file type" in result.stderr
+    assert result.exit_code == 2 and message in result.stderr
 
 
 def test_unknown_store_kind_is_bad_usage(run):

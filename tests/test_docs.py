@@ -40,11 +40,28 @@ def test_readme_quick_start_installs_and_runs_the_main_job():
     assert "pip install ." in main_job and "lineage trace" in main_job
 
 
-@pytest.mark.parametrize("command", lineage_commands())
-def test_every_readme_command_runs(run, command):
-    args = shlex.split(command)[1:]
-    result = run(*args)
-    assert result.exit_code == 0, f"{command!r} failed:\n{result.output}"
+def test_every_readme_command_runs_in_order(run, tmp_path, monkeypatch):
+    """Each `lineage ...` command the README shows, run in order in a fresh folder holding a
+    copy of examples/, exits 0 (later commands may use what earlier ones made)."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    commands = lineage_commands()
+    assert len(commands) > 5
+    for command in commands:
+        result = run(*shlex.split(command)[1:])
+        assert result.exit_code == 0, f"{command!r} failed:\n{result.output}"
+
+
+def test_examples_readme_documents_every_import_column():
+    from lineage.ingest.mapping import COLUMNS
+
+    text = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
+    for kind, columns in COLUMNS.items():
+        section = text.split(f"## {kind}\n", 1)[1].split("\n## ", 1)[0]
+        for column in columns:
+            assert f"| `{column.name}` |" in section, f"examples/README.md misses {kind}.{column.name}"
 
 
 def test_readme_transcript_matches_real_output(run):

@@ -41,7 +41,7 @@ class QuerySyntaxError(QueryError):
 
     def __init__(self, message: str, line: int, column: int, text: str):
         self.line, self.column = line, column
-        lines = text.splitlines() or [""]
+        lines = text.split("\n") or [""]  # pyparsing counts lines at "\n" only
         shown = lines[line - 1] if 0 < line <= len(lines) else ""
         caret = " " * max(0, column - 1) + "^"
         super().__init__(f"SPARQL syntax error at line {line}, column {column}: {message}\n"

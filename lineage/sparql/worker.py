@@ -69,13 +69,16 @@ def encode(term) -> tuple | None:
 
 def run_in_worker(evaluate, kind: str, limits: Limits) -> RawResult:
     """Run `evaluate()` (which returns the engine's result object) in a forked worker."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    spawn = getattr(evaluate, "needs_spawn", False)
+    if not spawn and "fork" not in multiprocessing.get_all_start_methods():
         return _run_inline(evaluate, kind, limits)
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn" if spawn else "fork")
     receiver, sender = ctx.Pipe(duplex=False)
     started = time.monotonic()
     with ENGINE_LOCK:
-        process = ctx.Process(target=_child, args=(evaluate, kind, limits, sender), daemon=True)
+        no_new_files = not spawn and not getattr(evaluate, "needs_files", False)
+        process = ctx.Process(target=_child, args=(evaluate, kind, limits, sender, no_new_files),
+                              daemon=True)
         process.start()
     sender.close()
     try:
@@ -124,12 +127,12 @@ def _died(exitcode: int | None, limits: Limits) -> QueryError:
     return QueryError(f"query worker ended unexpectedly (exit code {exitcode})")
 
 
-def _child(evaluate, kind: str, limits: Limits, sender) -> None:
+def _child(evaluate, kind: str, limits: Limits, sender, no_new_files: bool = True) -> None:
     import faulthandler
 
     faulthandler.disable()  # a worker stopped by its memory cap must not dump the parent's stack
     try:
-        _confine(limits)
+        _confine(limits, no_new_files)
         _stream(evaluate(), kind, limits, sender)
     except MemoryError:
         os._exit(134)
@@ -143,13 +146,16 @@ def _child(evaluate, kind: str, limits: Limits, sender) -> None:
         os._exit(0)
 
 
-def _confine(limits: Limits) -> None:
-    """Cap the worker's address space, and stop it opening any new file or socket."""
+def _confine(limits: Limits, no_new_files: bool) -> None:
+    """Cap the worker's address space, and (in-memory stores) stop it opening any new file or
+    socket; an on-disk store needs to open its own files, so there the guard is the barrier."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     current = _address_space_bytes()
     cap = current + limits.memory_mb * 1024 * 1024
     if hard == resource.RLIM_INFINITY or cap < hard:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    if not no_new_files:
+        return
     highest = max((int(fd) for fd in os.listdir("/proc/self/fd")), default=2) \
         if os.path.isdir("/proc/self/fd") else 64
     _, nofile_hard = resource.getrlimit(resource.RLIMIT_NOFILE)

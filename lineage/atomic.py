@@ -1,0 +1,51 @@
+"""Write output files atomically: a reader (or a crash) sees the old file or the new one, never half.
+
+A temp file in the target's own folder is written, flushed and fsynced, then swapped in with
+os.replace and the folder fsynced (security-findings 5: writing in place can leave 0 bytes).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Replace `path` with `data` in one step; on any failure the previous file stays intact."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    mode = _mode_of(target)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def _mode_of(target: Path) -> int | None:
+    """The permission bits of the file being replaced (a new file gets the umask default)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable; folders cannot be opened for this on Windows."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,240 @@
+"""Export the graph for other tools: RDF (ttl, trig, nt, jsonld), Gephi (gexf), GraphML, CSV.
+
+Outputs are deterministic (same graph, same bytes), so exports diff cleanly; files are
+written atomically by the caller (lineage.atomic).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
+from .network import all_institutions, project
+from .store import Store
+
+RDF_FORMATS = ("ttl", "trig", "nt", "jsonld")
+NETWORK_FORMATS = ("gexf", "graphml", "csv")
+FORMATS = RDF_FORMATS + NETWORK_FORMATS
+STDOUT_FORMATS = FORMATS[:-1]  # csv writes two files
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which named graphs go out: the data always; derived edges and ontology on request."""
+
+    include_derived: bool = False
+    include_ontology: bool = False
+
+    def graphs(self, store: Store) -> list[str]:
+        skip = set()
+        if not self.include_derived:
+            skip.add(str(DERIVED_GRAPH))
+        if not self.include_ontology:
+            skip.add(str(ONTOLOGY_GRAPH))
+        return [g for g in store.graphs() if g not in skip]
+
+
+def _quads(store: Store, graphs: list[str]) -> list:
+    return store.quads(graphs)
+
+
+def _sorted_lines(data: bytes) -> bytes:
+    lines = sorted(set(line for line in data.split(b"\n") if line.strip()))
+    return b"\n".join(lines) + (b"\n" if lines else b"")
+
+
+def to_ntriples(store: Store, selection: Selection = Selection()) -> bytes:
+    """Sorted, de-duplicated N-Triples of the selected graphs (their union)."""
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in _quads(store, selection.graphs(store)))
+    return _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+
+def to_nquads(store: Store, selection: Selection = Selection()) -> bytes:
+    return _sorted_lines(ox.serialize(_quads(store, selection.graphs(store)),
+                                      format=ox.RdfFormat.N_QUADS) or b"")
+
+
+def to_turtle(store: Store, selection: Selection = Selection()) -> bytes:
+    from rdflib import Graph
+
+    graph = Graph()
+    _bind(graph)
+    graph.parse(data=to_ntriples(store, selection).decode("utf-8"), format="nt")
+    return graph.serialize(format="turtle").encode("utf-8")
+
+
+def to_trig(store: Store, selection: Selection = Selection()) -> bytes:
+    """TriG: the prefixes once, then each named graph (sorted by IRI) as sorted Turtle."""
+    from rdflib import Graph
+
+    header = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items()))
+    blocks = []
+    for name in sorted(selection.graphs(store)):
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads([name]))
+        data = _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+        graph = Graph()
+        _bind(graph)
+        graph.parse(data=data.decode("utf-8"), format="nt")
+        # split on "\n" only: str.splitlines() would also cut at form feeds inside literals
+        body = "\n".join(line for line in graph.serialize(format="turtle").split("\n")
+                         if not line.startswith("@prefix")).strip()
+        # not indented: Turtle long strings may span lines, and indenting would change them
+        blocks.append(f"<{name}> {{\n{body}\n}}\n")
+    return (header + "\n" + "\n".join(blocks)).encode("utf-8")
+
+
+def to_jsonld(store: Store, selection: Selection = Selection()) -> bytes:
+    """JSON-LD with the project prefixes as its @context, nodes sorted by @id."""
+    from rdflib import Graph
+
+    graph = Graph()
+    graph.parse(data=to_ntriples(store, selection).decode("utf-8"), format="nt")
+    context = dict(sorted(PREFIXES.items()))
+    data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    nodes = data.get("@graph", [data] if "@id" in data else [])
+    nodes = [{k: _sorted_values(v) for k, v in node.items()} for node in nodes]
+    nodes.sort(key=lambda n: n.get("@id", ""))
+    document = {"@context": context, "@graph": nodes}
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _sorted_values(value):
+    if isinstance(value, list):
+        return sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _bind(graph) -> None:
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True)
+
+
+# -- network formats --------------------------------------------------------------------------
+def network_graph(store: Store) -> nx.MultiDiGraph:
+    """Institutions (and units) as nodes; lineage events and memberships as edges, with their
+    dates, statuses and sources as attributes; node start/end dates for Gephi's timeline."""
+    net = project(store, all_institutions(store), None, with_units=True)
+    graph = nx.MultiDiGraph(mode="dynamic")
+    nodes = sorted(set(net.lineage.nodes) | set(net.units.nodes))
+    starts, ends = _start_dates(net), _end_dates(net)
+    for iri in nodes:
+        data = net.lineage.nodes.get(iri) or net.units.nodes.get(iri, {})
+        established = data.get("established")
+        attrs = {"label": data.get("label_en") or data.get("label_zh") or shorten(iri),
+                 "label_en": data.get("label_en") or "", "label_zh": data.get("label_zh") or "",
+                 "type": ", ".join(shorten(t) for t in data.get("types", ())),
+                 "established": str(established or ""),
+                 "established_precision": established.precision if established else ""}
+        if iri in starts:
+            attrs["start"] = starts[iri]
+        if iri in ends:
+            attrs["end"] = ends[iri]
+        graph.add_node(iri, **attrs)
+    for u, v, key, event in sorted(net.lineage.edges(keys=True, data="event"), key=lambda e: e[:3]):
+        timing = {"start": _full_date(event.date.lexical)} if event.date else {}
+        graph.add_edge(u, v, key=key, kind="event", relation=shorten(event.event_type), **timing,
+                       status=shorten(event.status or ""), pending=str(event.pending).lower(),
+                       date=str(event.date or ""),
+                       date_precision=event.date.precision if event.date else "",
+                       sources="; ".join(s.url or s.title for s in event.sources))
+    for u, v, key, data in sorted(net.units.edges(keys=True, data=True), key=lambda e: e[:3]):
+        graph.add_edge(u, v, key=key, kind="membership", relation=shorten(data["role"]),
+                       status="", pending="false", date=str(data.get("start") or ""),
+                       date_precision=data["start"].precision if data.get("start") else "",
+                       sources="; ".join(s.url or s.title for s in data.get("sources", ())))
+    return graph
+
+
+def _full_date(lexical: str) -> str:
+    """Gephi's timeline needs whole dates: a year or month is placed at its first day
+    (the `established_precision` attribute keeps the real precision)."""
+    return (lexical + "-01-01")[:10] if len(lexical) == 4 else (lexical + "-01")[:10]
+
+
+def _settled(event) -> bool:
+    return not event.pending and event.status in ("lin:Approved", "lin:Completed") and bool(event.date)
+
+
+def _start_dates(net) -> dict[str, str]:
+    """When an institution appears on Gephi's timeline: its establishment date, else the date
+    of the first settled event it came out of; institutions with neither are always shown."""
+    starts: dict[str, str] = {}
+    for original, result, event in net.lineage.edges(data="event"):
+        if _settled(event) and result != original:
+            date = _full_date(event.date.lexical)
+            starts[result] = min(date, starts.get(result, date))
+    for iri, data in net.lineage.nodes(data=True):
+        if data.get("established"):
+            starts[iri] = _full_date(data["established"].lexical)
+    return starts
+
+
+def _end_dates(net) -> dict[str, str]:
+    """An institution ends at its first settled event that it does not come out of (it was
+    converted, merged, renamed or dissolved), for Gephi's timeline."""
+    ends: dict[str, str] = {}
+    events = [(u, v, e) for u, v, e in net.lineage.edges(data="event")]
+    events += [(iri, None, e) for iri, terminal in net.terminal_events.items() for e in terminal]
+    for original, result, event in events:
+        if not _settled(event) or result == original:
+            continue
+        date = _full_date(event.date.lexical)
+        if original not in ends or date < ends[original]:
+            ends[original] = date
+    return ends
+
+
+def to_gexf(store: Store) -> bytes:
+    out = io.BytesIO()
+    nx.write_gexf(network_graph(store), out, encoding="utf-8", prettyprint=True)
+    # networkx stamps today's date in <meta>; drop it so the same graph gives the same bytes
+    return re.sub(rb' lastmodifieddate="[^"]*"', b"", out.getvalue())
+
+
+def to_graphml(store: Store) -> bytes:
+    graph = network_graph(store)
+    for _, data in graph.nodes(data=True):
+        data.pop("start", None), data.pop("end", None)
+    for _, _, data in graph.edges(data=True):
+        data.pop("start", None)
+    out = io.BytesIO()
+    nx.write_graphml(graph, out, encoding="utf-8", prettyprint=True)
+    return out.getvalue()
+
+
+NODE_COLUMNS = ("id", "label_en", "label_zh", "type", "established", "established_precision")
+EDGE_COLUMNS = ("source", "target", "kind", "relation", "status", "pending", "date",
+                "date_precision", "id", "sources")
+
+
+def to_csv_files(store: Store) -> dict[str, bytes]:
+    """nodes.csv and edges.csv (UTF-8 with a BOM, so spreadsheets read the Chinese names)."""
+    graph = network_graph(store)
+    nodes = io.StringIO()
+    writer = csv.writer(nodes, lineterminator="\r\n")
+    writer.writerow(NODE_COLUMNS)
+    for iri, data in graph.nodes(data=True):
+        writer.writerow([iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]])
+    edges = io.StringIO()
+    writer = csv.writer(edges, lineterminator="\r\n")
+    writer.writerow(EDGE_COLUMNS)
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        writer.writerow([u, v, data["kind"], data["relation"], data["status"], data["pending"],
+                         data["date"], data["date_precision"], key, data["sources"]])
+    return {"nodes.csv": nodes.getvalue().encode("utf-8-sig"),
+            "edges.csv": edges.getvalue().encode("utf-8-sig")}
+
+
+def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> bytes:
+    """One single-file export format as bytes."""
+    writers = {"ttl": to_turtle, "trig": to_trig, "nt": to_ntriples, "jsonld": to_jsonld}
+    if fmt in writers:
+        return writers[fmt](store, selection)
+    return {"gexf": to_gexf, "graphml": to_graphml}[fmt](store)

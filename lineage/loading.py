@@ -1,0 +1,134 @@
+"""Fill a store with what a command needs: the ontology, the bundled graph, the user's --data.
+
+In memory everything is parsed on each run (pyoxigraph parses the bundled graph in
+milliseconds). An on-disk store (oxigraph:DIR) is filled once: later runs open it read-only
+without re-parsing, and refresh the ontology and bundled graph only when the installed
+package carries different ones (a fingerprint is kept in the store's meta graph).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from rdflib import Literal
+from rdflib.namespace import DCTERMS
+
+from . import __version__, paths
+from .derive import derive
+from .errors import UsageError
+from .namespaces import GRAPH, ONTOLOGY_GRAPH
+from .store import Store
+
+META_GRAPH = GRAPH["meta"]
+
+
+def bundle_fingerprint() -> str:
+    """A digest of the package version, the ontology and the bundled graph files."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in [*paths.ontology_files(), *paths.graph_files()]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def bundled_graph(path: Path) -> str:
+    return str(GRAPH["bundled/" + path.name])
+
+
+def load_bundle(store: Store, bundled: bool = True) -> dict[str, str]:
+    """Load the ontology (and the bundled graph) into a store; returns graph -> file name."""
+    names = {str(ONTOLOGY_GRAPH): "ontology"}
+    store.replace_graph(str(ONTOLOGY_GRAPH), [])
+    for path in paths.ontology_files():
+        store.load_file(path, str(ONTOLOGY_GRAPH))
+    if bundled:
+        for path in paths.graph_files():
+            store.replace_graph(bundled_graph(path), [])
+            store.load_file(path, bundled_graph(path))
+            names[bundled_graph(path)] = f"graphs/{path.name}"
+    return names
+
+
+def load_data_files(store: Store, files: Sequence[str | Path], names: dict[str, str]) -> None:
+    """Add the user's --data files, each into its own named graph (RDF, CSV or YAML)."""
+    from .ingest import import_files
+
+    files = [Path(f) for f in files]
+    if not files:
+        return
+    report = import_files(store, files, validate=False, graph_prefix=f"data/{len(names)}")
+    for file, graph in report.graphs.items():
+        names[graph] = file
+
+
+def graph_names(store: Store) -> dict[str, str]:
+    """Named graph -> the file it came from, for an already filled store."""
+    names = {}
+    for graph in store.graphs():
+        tail = graph.rsplit("/graph/", 1)[-1]
+        if tail.startswith("bundled/"):
+            names[graph] = "graphs/" + tail.split("/", 1)[1]
+        elif tail == "ontology":
+            names[graph] = "ontology"
+        elif tail.startswith("import/"):
+            names[graph] = "imported " + tail.split("/", 1)[1]
+    return names
+
+
+def open_store(spec: str | None, data: Sequence[str | Path] = (), bundled: bool = True,
+               writable: bool = False) -> tuple[Store, dict[str, str]]:
+    """A store ready for questions: memory (filled now) or on disk (filled once, kept)."""
+    if not spec or spec == "memory":
+        store = Store.open("memory")
+        names = load_bundle(store, bundled)
+        load_data_files(store, data, names)
+        derive(store)
+        return store, names
+    if data:
+        raise UsageError("--data adds files for one run of the in-memory store; to add them to "
+                         f"{spec} use `lineage --store {spec} import FILE...`")
+    store = _open_on_disk(spec, writable)
+    return store, graph_names(store)
+
+
+def _open_on_disk(spec: str, writable: bool) -> Store:
+    fingerprint = bundle_fingerprint()
+    kind, _, path = spec.partition(":")
+    if kind == "sparql":
+        return _open_remote(spec, fingerprint)
+    if kind == "oxigraph" and path and not writable and Path(path).is_dir():
+        store = Store.open(spec, writable=False)
+        if _stored_fingerprint(store) == fingerprint:
+            return store
+        store.close()
+    store = Store.open(spec, writable=True)
+    if _stored_fingerprint(store) != fingerprint:
+        _fill(store, fingerprint)
+    return store
+
+
+def _open_remote(spec: str, fingerprint: str):
+    from .remote import RemoteStore
+
+    store = RemoteStore(spec)
+    if _stored_fingerprint(store) != fingerprint:
+        if store.read_only:
+            raise UsageError(f"the endpoint of {spec} does not hold this version of the lineage "
+                             "ontology and bundled graph; give its update endpoint "
+                             "(sparql:QUERY_URL,UPDATE_URL) so lineage can load them once")
+        _fill(store, fingerprint)
+    return store
+
+
+def _fill(store, fingerprint: str) -> None:
+    """Load the ontology and bundled graph, derive, and stamp the fingerprint."""
+    load_bundle(store)
+    derive(store)
+    store.replace_graph(str(META_GRAPH), [(META_GRAPH, DCTERMS.hasVersion, Literal(fingerprint))])
+
+
+def _stored_fingerprint(store: Store) -> str | None:
+    rows = store.select(f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> dcterms:hasVersion ?v }} }}")
+    return str(rows.rows[0][0]) if rows.rows else None

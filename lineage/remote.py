@@ -1,0 +1,190 @@
+"""A SPARQL 1.1 endpoint as the store (`--store sparql:QUERY_URL[,UPDATE_URL]`).
+
+For teams sharing one graph, or graphs larger than one machine: point lineage at Oxigraph,
+Apache Jena Fuseki, GraphDB, Virtuoso, QLever... The endpoint must expose the union of its
+named graphs as the default graph (Oxigraph: --union-default-graph; Fuseki:
+tdb2:unionDefaultGraph true). Without an update endpoint the store is read-only.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.term import Node
+
+from .errors import UsageError
+from .namespaces import sparql_prologue
+from .store import Rows, read_input_file, rdf_format_for, to_oxigraph, to_rdflib
+
+_RESULTS_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+_TIMEOUT = 60.0
+
+
+def _nt(term) -> str:
+    """A pyoxigraph term in N-Triples/SPARQL syntax (escaped by pyoxigraph itself)."""
+    return str(term)
+
+
+@dataclass(frozen=True)
+class RemoteQuery:
+    """A query to send to the endpoint from the query worker (a forked child)."""
+
+    url: str
+    query: str
+    bindings: dict
+    timeout: float = _TIMEOUT
+    needs_files = True  # the worker must be able to open a socket to the endpoint
+
+    def __call__(self):
+        return _request_results(self.url, _with_values(self.query, self.bindings), self.timeout)
+
+
+def _with_values(query: str, bindings: dict) -> str:
+    """Bind canned-query parameters with a trailing VALUES clause (terms serialised safely)."""
+    if not bindings:
+        return query
+    names = " ".join(f"?{k}" for k in bindings)
+    terms = " ".join(_nt(v) for v in bindings.values())
+    return f"{query}\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def _post(url: str, data: dict, accept: str, timeout: float) -> bytes:
+    body = urllib.parse.urlencode(data).encode("utf-8")
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
+        "User-Agent": "lineage"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user's endpoint
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"the SPARQL endpoint answered {exc.code}: "
+                         f"{detail[0] if detail else exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UsageError(f"cannot reach the SPARQL endpoint {url}: {reason}") from None
+
+
+def _request_results(url: str, query: str, timeout: float):
+    """The endpoint's answer as pyoxigraph results (solutions, boolean or triples)."""
+    data = _post(url, {"query": query}, f"{_RESULTS_JSON}, {_NTRIPLES};q=0.9", timeout)
+    stripped = data.lstrip()
+    if stripped.startswith(b"{"):
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+
+
+class RemoteStore:
+    """The Store interface over a SPARQL 1.1 Protocol endpoint."""
+
+    path = None
+
+    def __init__(self, spec: str):
+        self.spec = spec
+        urls = spec.partition(":")[2].split(",")
+        self.query_url = urls[0].strip()
+        self.update_url = urls[1].strip() if len(urls) > 1 and urls[1].strip() else None
+        if not self.query_url.startswith(("http://", "https://")):
+            raise UsageError(f"store {spec!r}: use sparql:http(s)://host/query[,http(s)://host/update]")
+        self.read_only = self.update_url is None
+
+    def close(self) -> None:
+        pass
+
+    # -- reading -------------------------------------------------------------------------
+    def _results(self, query: str):
+        return _request_results(self.query_url, sparql_prologue() + query, _TIMEOUT)
+
+    def select(self, query: str) -> Rows:
+        solutions = self._results(query)
+        variables = tuple(v.value for v in solutions.variables)
+        return Rows(variables, [tuple(to_rdflib(s[v]) for v in variables) for s in solutions])
+
+    def ask(self, query: str) -> bool:
+        return bool(self._results(query))
+
+    def evaluator(self, query: str, bindings: dict | None = None):
+        return RemoteQuery(self.query_url, sparql_prologue() + query, dict(bindings or {}))
+
+    def graphs(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(str(g) for (g,) in rows)
+
+    def quads(self, graphs: Iterable[str]) -> list:
+        found = []
+        for graph in graphs:
+            g = ox.NamedNode(graph)
+            triples = self._results(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            found.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        return found
+
+    def graph_triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
+        return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+                for q in self.quads([graph])]
+
+    def to_rdflib(self, exclude: Iterable[str] = ()) -> Graph:
+        graphs = [g for g in self.graphs() if g not in set(exclude)]
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graphs))
+        graph = Graph()
+        graph.parse(data=(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode(),
+                    format="nt")
+        return graph
+
+    def context_quads(self, iris: Iterable[str], graph: str) -> list:
+        iris = sorted(set(iris))
+        target = ox.NamedNode(graph)
+        found = []
+        for i in range(0, len(iris), 500):
+            values = " ".join(f"<{iri}>" for iri in iris[i:i + 500])
+            triples = self._results(f"""CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {values} }}
+                VALUES ?p {{ rdf:type rdfs:label lin:established }} ?x ?p ?o }}""")
+            found.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        return found
+
+    def __len__(self) -> int:
+        (count,), = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        return int(count.toPython())
+
+    # -- writing -------------------------------------------------------------------------
+    def _update(self, update: str) -> None:
+        if self.update_url is None:
+            raise UsageError(f"store {self.spec} is read-only: give an update endpoint as "
+                             "sparql:QUERY_URL,UPDATE_URL")
+        _post(self.update_url, {"update": update}, "*/*", _TIMEOUT * 10)
+
+    def update(self, update: str) -> None:
+        self._update(sparql_prologue() + update)
+
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
+        """One update request: drop the replaced graphs, insert everything (atomic on servers
+        that apply an update request as one transaction, as Oxigraph and Fuseki do)."""
+        drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
+        body = "\n".join(f"GRAPH {_nt(q.graph_name)} {{ {_nt(q.subject)} {_nt(q.predicate)} "
+                         f"{_nt(q.object)} }}" for q in quads)
+        self._update(f"{drops}INSERT DATA {{\n{body}\n}}")
+
+    def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        g = ox.NamedNode(graph)
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g) for s, p, o in triples]
+        self.add_quads(quads, replace_graphs=[graph])
+
+    def load_file(self, path: Path, graph: str) -> None:
+        from .ingest.rdf import parse_rdf
+        from .errors import InputError
+
+        quads, problems = parse_rdf(str(path), read_input_file(path), rdf_format_for(path), graph)
+        if problems:
+            raise InputError(problems[0].message, file=str(path), line=problems[0].line,
+                             column=problems[0].column)
+        self.add_quads(quads)
+
+    def load_store_graph(self, other, graph: str) -> None:
+        self.add_quads(other.quads([graph]))

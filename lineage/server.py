@@ -1,0 +1,316 @@
+"""`lineage serve`: a read-only SPARQL 1.1 Protocol endpoint, the HTML views and a query page.
+
+Bound to 127.0.0.1 unless told otherwise. A loopback server is still reachable from the
+user's browser, so requests whose Host header is not an allowed name are refused (DNS
+rebinding), no CORS header is ever sent, bodies and URLs are size-limited, and every query
+goes through the same guard and bounded worker as `lineage query`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape as xml_escape
+
+from rdflib import BNode, URIRef
+
+from .errors import LineageError, NotFoundError, AmbiguousNameError, UsageError
+
+MAX_BODY = 1 << 20  # bytes
+MAX_URL = 16 * 1024
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+_RESULT_TYPES = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+_GRAPH_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt"}
+_CONTENT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                  "csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-values; charset=utf-8",
+                  "ttl": "text/turtle; charset=utf-8", "nt": "application/n-triples",
+                  "html": "text/html; charset=utf-8"}
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ServerConfig:
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+    timeout: float = 30.0
+    max_rows: int = 10_000
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(status, (message.rstrip() + "\n").encode("utf-8"))
+
+
+class App:
+    """Request handling as a plain function of method, path, headers and body (testable)."""
+
+    def __init__(self, lineage, config: ServerConfig = ServerConfig()):
+        self.lineage, self.config = lineage, config
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Response:
+        headers = {k.lower(): v for k, v in headers.items()}
+        response = self._dispatch(method, target, headers, body)
+        response.headers = {**_SECURITY_HEADERS, **response.headers}
+        return response
+
+    def _dispatch(self, method, target, headers, body) -> Response:
+        if len(target) > MAX_URL:
+            return _error(414, "request URL too long")
+        if not self._host_allowed(headers.get("host", "")):
+            return _error(403, "forbidden host: this server answers only to "
+                               + ", ".join(self.config.allowed_hosts))
+        if len(body) > MAX_BODY:
+            return _error(413, f"request body over {MAX_BODY} bytes")
+        if method not in ("GET", "POST", "HEAD"):
+            return _error(405, "this endpoint is read-only: GET and POST queries only")
+        url = urllib.parse.urlsplit(target)
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        routes = {"/": self._home, "/sparql": self._sparql, "/query": self._sparql,
+                  "/view": self._view, "/trace": self._trace}
+        route = routes.get(url.path.rstrip("/") or "/")
+        if route is None:
+            return _error(404, f"no such page: {url.path}")
+        try:
+            return route(method, params, headers, body)
+        except (NotFoundError, AmbiguousNameError, UsageError) as exc:
+            return _error(400, str(exc))
+        except LineageError as exc:
+            status = 503 if "time limit" in str(exc) or "memory limit" in str(exc) else 400
+            return _error(status, str(exc))
+
+    def _host_allowed(self, host: str) -> bool:
+        name = host.strip().lower()
+        if name.startswith("["):
+            name = name.split("]")[0] + "]"
+        else:
+            name = name.split(":")[0]
+        return name in self.config.allowed_hosts
+
+    # -- SPARQL protocol -------------------------------------------------------------------
+    def _sparql(self, method, params, headers, body) -> Response:
+        query, fmt, update = self._query_and_format(method, params, headers, body)
+        if update:
+            return _error(403, "this endpoint is read-only: updates go through `lineage import`")
+        if not query:
+            return Response(302, b"", headers={"Location": "/"}) if method == "GET" else \
+                _error(400, "no query: send query=... (GET or form POST) or an "
+                            "application/sparql-query body")
+        result = self.lineage.query(query, timeout=self.config.timeout, max_rows=self.config.max_rows)
+        return self._answer(result, fmt, headers)
+
+    def _query_and_format(self, method, params, headers, body):
+        """The query text, the requested format, and whether an update was attempted."""
+        fmt = (params.get("format") or [None])[0]
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        if method == "POST" and content_type == "application/sparql-update":
+            return "", fmt, True
+        if method == "POST" and content_type == "application/sparql-query":
+            return body.decode("utf-8", "replace"), fmt, "update" in params
+        form = {}
+        if method == "POST":
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            fmt = (form.get("format") or [fmt])[0]
+        query = (form.get("query") or params.get("query") or [""])[0]
+        return query, fmt, "update" in form or "update" in params
+
+    def _answer(self, result, fmt, headers) -> Response:
+        from .sparql.results import to_csv, to_json, to_tsv
+
+        fmt = fmt or self._negotiate(headers.get("accept", ""), result.is_graph)
+        extra = {"X-Lineage-Truncated": "true"} if result.truncated else {}
+        if result.is_graph:
+            data = _graph_bytes(result, "nt" if fmt == "nt" else "ttl")
+            return Response(200, data, _CONTENT_TYPES["nt" if fmt == "nt" else "ttl"], extra)
+        writers = {"json": to_json, "csv": to_csv, "tsv": to_tsv, "xml": _to_xml, "html": _to_html}
+        if fmt not in writers:
+            return _error(406, f"cannot answer in {fmt!r}; use json, xml, csv, tsv or html")
+        return Response(200, writers[fmt](result).encode("utf-8"), _CONTENT_TYPES[fmt], extra)
+
+    @staticmethod
+    def _negotiate(accept: str, graph: bool) -> str:
+        table = _GRAPH_TYPES if graph else _RESULT_TYPES
+        ranked = []
+        for part in accept.split(","):
+            kind, _, rest = part.strip().partition(";")
+            quality = 1.0
+            for param in rest.split(";"):
+                key, _, value = param.strip().partition("=")
+                if key == "q":
+                    try:
+                        quality = float(value)
+                    except ValueError:
+                        quality = 0.0
+            ranked.append((-quality, kind.strip().lower()))
+        for _, kind in sorted(ranked):
+            if kind in table:
+                return table[kind]
+        return "ttl" if graph else "json"
+
+    # -- pages -----------------------------------------------------------------------------
+    def _home(self, method, params, headers, body) -> Response:
+        return Response(200, _HOME_PAGE.encode("utf-8"), _CONTENT_TYPES["html"],
+                        {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                    "form-action 'self'"})
+
+    def _view(self, method, params, headers, body) -> Response:
+        name = (params.get("lineage") or [None])[0]
+        focus = (params.get("focus") or [None])[0]
+        depth = int((params.get("depth") or ["1"])[0] or 1)
+        as_of = (params.get("as_of") or [None])[0] or None
+        layout = (params.get("layout") or ["force"])[0]
+        page = self.lineage.render(focus=focus, depth=depth, lineage=name, as_of=as_of, layout=layout)
+        return Response(200, page.encode("utf-8"), _CONTENT_TYPES["html"])
+
+    def _trace(self, method, params, headers, body) -> Response:
+        from .model import jsonable
+
+        name = (params.get("name") or [""])[0]
+        if not name:
+            return _error(400, "give ?name=INSTITUTION")
+        direction = (params.get("direction") or ["down"])[0]
+        trace = self.lineage.trace(name, direction)
+        return Response(200, json.dumps(jsonable(trace), ensure_ascii=False).encode("utf-8"),
+                        "application/json")
+
+
+def _graph_bytes(result, fmt: str) -> bytes:
+    if fmt == "nt":
+        lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in result.rows)
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    from .sparql.results import to_turtle
+
+    return to_turtle(result).encode("utf-8")
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{xml_escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{xml_escape(str(term))}</bnode>"
+    attrs = ""
+    if term.language:
+        attrs = f' xml:lang="{xml_escape(term.language)}"'
+    elif term.datatype is not None:
+        attrs = f' datatype="{xml_escape(str(term.datatype))}"'
+    return f"<literal{attrs}>{xml_escape(str(term))}</literal>"
+
+
+def _to_xml(result) -> str:
+    """SPARQL 1.1 Query Results XML."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    if result.kind == "ASK":
+        out += ["</head>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
+        return "\n".join(out) + "\n"
+    out += [f'<variable name="{xml_escape(v)}"/>' for v in result.variables]
+    out += ["</head>", "<results>"]
+    for row in result.rows:
+        cells = "".join(f'<binding name="{xml_escape(v)}">{_xml_term(t)}</binding>'
+                        for v, t in zip(result.variables, row) if t is not None)
+        out.append(f"<result>{cells}</result>")
+    out += ["</results>", "</sparql>"]
+    return "\n".join(out) + "\n"
+
+
+def _to_html(result) -> str:
+    """An escaped HTML table for the query page."""
+    if result.kind == "ASK":
+        body = f"<p>{'true' if result.boolean else 'false'}</p>"
+    else:
+        head = "".join(f"<th>{html.escape(v)}</th>" for v in result.variables)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if t is None else str(t))}</td>"
+                                        for t in row) + "</tr>" for row in result.rows)
+        note = "<p>Truncated at the row limit.</p>" if result.truncated else ""
+        body = f"<table><tr>{head}</tr>{rows}</table>{note}"
+    return (f"<!doctype html><meta charset='utf-8'><title>lineage query results</title>"
+            f"<style>{_STYLE}</style>{body}")
+
+
+_STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:70em}textarea{width:100%;height:14em;"
+          "font-family:monospace}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+          "padding:2px 6px;text-align:left;font-size:90%}")
+
+_HOME_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>lineage</title><style>{_STYLE}</style></head>
+<body>
+<h1>lineage</h1>
+<p>A read-only SPARQL 1.1 endpoint over the lineage graph, at <code>/sparql</code>.
+Every project prefix (lin:, inst:, event:, src:, org:, dcterms:, skos:, ...) is pre-bound.</p>
+<form method="post" action="/sparql">
+<textarea name="query">SELECT ?original ?result ?status ?date WHERE {{
+  ?event a lin:Conversion ; org:originalOrganization/rdfs:label ?original ;
+         org:resultingOrganization/rdfs:label ?result ; lin:status ?status ; dcterms:date ?date .
+  FILTER(LANG(?original) = "en" &amp;&amp; LANG(?result) = "en")
+}}</textarea>
+<p>Answer as <select name="format"><option value="html">table</option><option value="json">JSON</option>
+<option value="csv">CSV</option><option value="tsv">TSV</option><option value="xml">XML</option></select>
+<button type="submit">Run</button></p>
+</form>
+<p>Views: <a href="/view">the whole graph</a> &middot;
+<a href="/view?lineage=National%20Wheat%20Engineering%20Technology%20Research%20Center">one lineage</a>
+&middot; <a href="/view?layout=timeline">timeline</a></p>
+</body></html>
+"""
+
+
+def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
+    """A threading HTTP server around the app (one thread per connection)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "lineage"
+        sys_version = ""
+
+        def _serve(self, method: str):
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                response = _error(400, "bad Content-Length")
+            elif length > MAX_BODY:
+                response = _error(413, f"request body over {MAX_BODY} bytes")
+            else:
+                body = self.rfile.read(length) if length else b""
+                response = app.handle(method, self.path, dict(self.headers.items()), body)
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            if method != "HEAD":
+                self.wfile.write(response.body)
+
+        def do_GET(self):  # noqa: N802
+            self._serve("GET")
+
+        def do_POST(self):  # noqa: N802
+            self._serve("POST")
+
+        def do_HEAD(self):  # noqa: N802
+            self._serve("HEAD")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

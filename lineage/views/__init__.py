@@ -1,0 +1,94 @@
+"""Self-contained interactive HTML views of the graph (DESIGN 5): build, render, write.
+
+`build_view` picks what to draw (the whole graph, a neighbourhood, one lineage; as of a date)
+and lays it out; `render_page` turns it into one offline HTML page; `write_view` writes that
+page as UTF-8, atomically. `Lineage.render` is the facade over the first two.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..atomic import write_atomic
+from ..errors import InputError, UsageError
+from ..model import InstitutionRef
+from ..store import Store
+from . import build as _build
+from .build import FORCE, LARGE_VIEW, LAYOUTS, TIMELINE, View
+from .page import render_page as _render_page
+
+__all__ = ["FORCE", "LARGE_VIEW", "LAYOUTS", "TIMELINE", "View", "build_view", "default_filename",
+           "render_page", "write_view"]
+
+
+def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1,
+               lineage: InstitutionRef | None = None, as_of: str | None = None,
+               layout: str = FORCE) -> View:
+    """The nodes, edges, legend and layout of a view.
+
+    The whole graph by default; with `focus`, institutions within `depth` hops of it through
+    lineage events and memberships; with `lineage`, its predecessors and successors (both
+    directions) through events. `as_of` (a checked YYYY[-MM[-DD]]) drops later events and
+    memberships and institutions not yet established, as `trace` does.
+    """
+    if layout not in LAYOUTS:
+        raise UsageError(f"layout {layout!r} is not one of: {', '.join(LAYOUTS)}")
+    if focus is not None and lineage is not None:
+        raise UsageError("give either a focus or a lineage, not both")
+    if depth < 0:
+        raise UsageError("--depth must be 0 or more")
+    if lineage is not None:
+        selection = _build.one_lineage(store, lineage)
+    elif focus is not None:
+        selection = _build.neighbourhood(store, focus, depth)
+    else:
+        selection = _build.whole(store)
+    if as_of is not None:
+        selection = _build.as_of(selection, as_of)
+    if focus is not None:
+        selection = _build.prune_neighbourhood(selection, depth)
+    if lineage is not None:
+        selection = _build.with_party_details(store, _build.prune_lineage(selection))
+    return _build.build(store, selection, layout, as_of)
+
+
+def render_page(view: View) -> str:
+    """The complete HTML page for a view: offline, CSP-locked, every data string as text."""
+    return _render_page(view.data(), f"lineage: {view.meta['title']}")
+
+
+def write_view(path: str | os.PathLike, html: str) -> Path:
+    """Write a page as UTF-8 (never the locale's encoding), atomically: a failure leaves any
+    previous file as it was. Raises InputError when the path cannot be written."""
+    target = Path(path)
+    try:
+        return write_atomic(target, html.encode("utf-8"))
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=str(target)) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(target)) from None
+
+
+def default_filename(focus: InstitutionRef | None = None, lineage: InstitutionRef | None = None,
+                     as_of: str | None = None, layout: str = FORCE) -> str:
+    """A file name that says what the view shows, e.g. lineage-<slug>.html or lineage-view.html."""
+    if lineage is not None:
+        stem = f"lineage-{_slug(lineage.iri)}"
+    elif focus is not None:
+        stem = f"neighbourhood-{_slug(focus.iri)}"
+    else:
+        stem = "lineage-view"
+    if as_of:
+        stem += f"-as-of-{_slug(as_of)}"
+    if layout == TIMELINE:
+        stem += "-timeline"
+    return stem + ".html"
+
+
+def _slug(text: str) -> str:
+    """The IRI's last segment as a safe file-name part (ASCII letters, digits, hyphens)."""
+    last = re.split(r"[/#:]", text.rstrip("/#"))[-1]
+    slug = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")[:80].strip("-")
+    return slug or "view"

@@ -1,0 +1,440 @@
+"""What a view draws: pick the institutions and hops, apply as-of, and build the node/edge lists.
+
+Node and edge lists are built directly as plain dicts in vis-network's format. pyvis's
+Network.add_node/add_edge cost grows faster than linearly (12.6 s for 20,000 nodes against
+0.1 s for direct lists, issue 9), so pyvis supplies only the vis-network files (see page.py).
+Every string here ends up in the page as data (JSON), never as markup.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ..dates import not_after
+from ..model import DateValue, InstitutionRef, SourceRef
+from ..namespaces import shorten
+from ..network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
+from ..sources import chunks, citations, values
+from ..store import Store
+from . import layout as layouts
+from . import styles
+
+#: Above this many nodes the layout is computed in Python and physics stays off.
+LARGE_VIEW = 2000
+
+FORCE, TIMELINE = "force", "timeline"
+LAYOUTS = (FORCE, TIMELINE)
+
+#: Alternative labels and comments of some nodes (a UNION: 12x faster than a second VALUES).
+_EXTRAS = """
+SELECT ?n ?kind ?o WHERE {{
+  VALUES ?n {{ {values} }}
+  {{ ?n skos:altLabel ?o BIND("alt" AS ?kind) }} UNION {{ ?n rdfs:comment ?o BIND("comment" AS ?kind) }}
+}}"""
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A drawn lineage edge: one original -> one result of an event."""
+
+    source: str
+    target: str
+    event: EventRef
+
+
+@dataclass(frozen=True)
+class Link:
+    """A drawn membership edge: member -> unit (organisation), with its role and dates."""
+
+    member: str
+    unit: str
+    iri: str
+    role: str
+    start: DateValue | None
+    end: DateValue | None
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass
+class Selection:
+    """The institutions and relations a view shows, and the projection they came from."""
+
+    net: LineageNetwork
+    nodes: set[str]
+    hops: list[Hop]
+    links: list[Link]
+    root: str | None = None
+    title: str = "the whole graph"
+    projected: set[str] = field(default_factory=set)  # institutions whose units were fetched
+    notes: list[str] = field(default_factory=list)  # said under the page's title
+
+
+@dataclass
+class View:
+    """Everything the page needs, JSON-ready: nodes, edges and the tables they refer to."""
+
+    meta: dict
+    nodes: list[dict]
+    edges: list[dict]
+    events: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    legend: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+
+    def data(self) -> dict:
+        return {"meta": self.meta, "legend": self.legend, "groups": self.groups,
+                "nodes": self.nodes, "edges": self.edges, "events": self.events,
+                "units": self.units, "sources": self.sources}
+
+
+# -- choosing what to draw -------------------------------------------------------------------
+
+def _hops(net: LineageNetwork) -> list[Hop]:
+    return [Hop(u, v, e) for u, v, e in net.lineage.edges(data="event")]
+
+
+def _links(net: LineageNetwork) -> list[Link]:
+    return [Link(m, u, key, d["role"], d.get("start"), d.get("end"), d.get("sources", ()))
+            for m, u, key, d in net.units.edges(keys=True, data=True)]
+
+
+def whole(store: Store) -> Selection:
+    """Every institution, every lineage hop and every membership."""
+    institutions = all_institutions(store)
+    net = project(store, institutions, None, with_units=True)
+    nodes = set(net.lineage.nodes) | set(net.units.nodes)
+    return Selection(net, nodes, _hops(net), _links(net), projected=institutions)
+
+
+def neighbourhood(store: Store, root: InstitutionRef, depth: int) -> Selection:
+    """Institutions within `depth` hops of root through lineage events and memberships."""
+    seen, frontier = {root.iri}, {root.iri}
+    for _ in range(depth):
+        if not frontier:
+            break
+        step = project(store, frontier, None, with_units=True)
+        frontier = (set(step.lineage.nodes) | set(step.units.nodes)) - seen
+        seen |= frontier
+    net = project(store, seen, None, with_units=True)
+    hops = [h for h in _hops(net) if h.source in seen and h.target in seen]
+    links = [k for k in _links(net) if k.member in seen and k.unit in seen]
+    title = f"neighbourhood of {root.both_labels()} ({depth} hop{'s' if depth != 1 else ''})"
+    return Selection(net, seen, hops, links, root.iri, title, projected=seen)
+
+
+def one_lineage(store: Store, root: InstitutionRef) -> Selection:
+    """The root's predecessors and successors through events (memberships only in details),
+    with the other parties of their events as candidates (see prune_lineage)."""
+    members = reach(store, [root.iri], DOWN) | reach(store, [root.iri], UP)
+    net = project(store, members, None, with_units=True)
+    hops = [h for h in _hops(net) if h.source in members or h.target in members]
+    candidates = members | {n for h in hops for n in (h.source, h.target)}
+    return Selection(net, candidates, hops, [], root.iri, f"lineage of {root.both_labels()}",
+                     projected=members)
+
+
+def as_of(selection: Selection, date: str) -> Selection:
+    """Drop institutions not yet established at `date`, and events and memberships after it
+    (an undated item is kept; dates compare at their shared precision, as in trace)."""
+    def established(iri: str) -> bool:
+        est = _attrs(selection.net, iri).get("established")
+        return est is None or not_after(est.lexical, date)
+
+    def by(value: DateValue | None) -> bool:
+        return value is None or not_after(value.lexical, date)
+
+    nodes = {n for n in selection.nodes if established(n)}
+    if selection.root is not None and selection.root not in nodes:
+        nodes.add(selection.root)  # still drawn: it is what was asked for
+        selection.notes.append(f"{selection.net.ref(selection.root).both_labels()} was not yet "
+                               f"established on {date}")
+    selection.nodes = nodes
+    selection.hops = [h for h in selection.hops if h.source in nodes and h.target in nodes
+                      and by(h.event.date)]
+    selection.links = [k for k in selection.links if k.member in nodes and k.unit in nodes
+                       and by(k.start)]
+    return selection
+
+
+def prune_neighbourhood(selection: Selection, depth: int) -> Selection:
+    """Keep what is still within `depth` hops of the root once later items are dropped."""
+    graph = nx.Graph()
+    graph.add_node(selection.root)
+    graph.add_edges_from((h.source, h.target) for h in selection.hops)
+    graph.add_edges_from((k.member, k.unit) for k in selection.links)
+    near = set(nx.single_source_shortest_path_length(graph, selection.root, cutoff=depth))
+    selection.nodes &= near
+    selection.hops = [h for h in selection.hops if h.source in near and h.target in near]
+    selection.links = [k for k in selection.links if k.member in near and k.unit in near]
+    return selection
+
+
+def prune_lineage(selection: Selection) -> Selection:
+    """Keep the root's ancestors and descendants through the remaining events, plus the other
+    parties of those events (a merger's other originals), so a merger never looks like a
+    conversion."""
+    graph = nx.DiGraph()
+    graph.add_node(selection.root)
+    graph.add_edges_from((h.source, h.target) for h in selection.hops
+                         if h.source in selection.nodes and h.target in selection.nodes)
+    line = {selection.root} | nx.descendants(graph, selection.root) | nx.ancestors(graph,
+                                                                                    selection.root)
+    events = {h.event.iri for h in selection.hops if h.source in line and h.target in line}
+    selection.hops = [h for h in selection.hops if h.event.iri in events]
+    selection.nodes = line | {n for h in selection.hops for n in (h.source, h.target)}
+    return selection
+
+
+def with_party_details(store: Store, selection: Selection) -> Selection:
+    """Re-project when other parties of events were added, so their units are known too."""
+    if selection.nodes - selection.projected:
+        selection.net = project(store, selection.nodes, None, with_units=True)
+        selection.projected = set(selection.nodes)
+    return selection
+
+
+# -- node and edge lists ------------------------------------------------------------------
+
+def _attrs(net: LineageNetwork, iri: str) -> dict:
+    if iri in net.lineage:
+        return net.lineage.nodes[iri]
+    return net.units.nodes[iri] if iri in net.units else {}
+
+
+def _year(value: DateValue | None) -> int | None:
+    text = value.lexical if value is not None else ""
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _date(value: DateValue | None) -> dict | None:
+    return {"v": value.lexical, "p": value.precision} if value is not None else None
+
+
+def _compact(record: dict) -> dict:
+    """Leave out empty values (the page reads a missing key as empty): smaller files."""
+    return {k: v for k, v in record.items() if v is not None and v != [] and v is not False}
+
+
+def safe_url(url: str | None) -> str | None:
+    """A URL fit for a link: http(s) only, no spaces or control characters; else None."""
+    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+@dataclass
+class _Extras:
+    alt_labels: dict[str, list[str]]
+    comments: dict[str, list[str]]
+    sources: dict[str, list[SourceRef]]
+
+
+def _extras(store: Store, nodes: list[str], others: list[str]) -> _Extras:
+    """Alternative labels and comments (nodes, events, memberships) and the nodes' own sources."""
+    alt: dict[str, list[str]] = defaultdict(list)
+    comments: dict[str, list[str]] = defaultdict(list)
+    for chunk in chunks(sorted(set(nodes) | set(others))):
+        for n, kind, o in store.select(_EXTRAS.format(values=values(chunk))):
+            (alt if str(kind) == "alt" else comments)[str(n)].append(str(o))
+    for table in (alt, comments):
+        for items in table.values():
+            items.sort()
+    return _Extras(dict(alt), dict(comments), citations(store, nodes))
+
+
+class _Tables:
+    """Shared tables (sources, events, memberships) that nodes and edges refer to by index.
+
+    A party to an event or membership is its node id when it is drawn, else its name."""
+
+    def __init__(self, net: LineageNetwork, node_ids: dict[str, int], extras: _Extras):
+        self.net, self.node_ids, self.extras = net, node_ids, extras
+        self.sources: list[dict] = []
+        self.events: list[dict] = []
+        self.units: list[dict] = []
+        self._index: dict[str, int] = {}
+
+    def source_ids(self, refs) -> list[int]:
+        found = []
+        for ref in refs:
+            key = "source " + ref.iri
+            if key not in self._index:
+                self._index[key] = len(self.sources)
+                self.sources.append(_compact({
+                    "iri": ref.iri, "title": ref.title, "publisher": ref.publisher,
+                    "date": _date(ref.date), "url": safe_url(ref.url), "via": ref.cited_via,
+                    "descriptive": ref.title_is_descriptive, "confidence": ref.confidence,
+                }))
+            found.append(self._index[key])
+        return list(dict.fromkeys(found))
+
+    def party(self, iri: str) -> int | str:
+        if iri in self.node_ids:
+            return self.node_ids[iri]
+        known = iri in self.net.lineage or iri in self.net.units
+        return self.net.ref(iri).both_labels() if known else shorten(iri)
+
+    def event_id(self, event: EventRef, originals: list[str], results: list[str]) -> int:
+        key = "event " + event.iri
+        if key not in self._index:
+            style = styles.event_style(event.event_type)
+            self._index[key] = len(self.events)
+            self.events.append(_compact({
+                "iri": event.iri, "date": _date(event.date),
+                "type": style.label if style.key == event.event_type else event.event_type,
+                "status": styles.STATUS_LABELS.get(event.status or "", "not given"),
+                "group": styles.status_style(event.status).key, "pending": event.pending,
+                "confidence": event.confidence, "comments": self.extras.comments.get(event.iri),
+                "originals": [self.party(i) for i in originals],
+                "results": [self.party(i) for i in results],
+                "sources": self.source_ids(event.sources),
+            }))
+        return self._index[key]
+
+    def unit_id(self, link: Link) -> int:
+        key = "unit " + link.iri
+        if key not in self._index:
+            style = styles.role_style(link.role)
+            self._index[key] = len(self.units)
+            self.units.append(_compact({
+                "iri": link.iri, "role": style.label if style.key == link.role else link.role,
+                "member": self.party(link.member), "unit": self.party(link.unit),
+                "from": _date(link.start), "until": _date(link.end),
+                "comments": self.extras.comments.get(link.iri),
+                "sources": self.source_ids(link.sources),
+            }))
+        return self._index[key]
+
+
+def build(store: Store, selection: Selection, layout: str = FORCE,
+          as_of_date: str | None = None) -> View:
+    """The node and edge lists (plain dicts), the shared tables, the legend and the layout."""
+    net = selection.net
+    order = sorted(selection.nodes)
+    node_ids = {iri: i for i, iri in enumerate(order)}
+    hops = sorted(selection.hops, key=lambda h: (str(h.event.date or ""), h.event.iri,
+                                                 h.source, h.target))
+    links = sorted(selection.links, key=lambda k: (k.iri, k.member, k.unit))
+    terminal = {n: [e for e in net.terminal_events.get(n, ())
+                    if as_of_date is None or e.date is None or not_after(e.date.lexical, as_of_date)]
+                for n in order}
+    extras = _extras(store, order, [h.event.iri for h in hops] + [k.iri for k in links]
+                     + [e.iri for es in terminal.values() for e in es]
+                     + [key for _, _, key in net.units.edges(keys=True)])
+    tables = _Tables(net, node_ids, extras)
+    edges, years = _edges(hops, links, node_ids, tables)
+    nodes = _nodes(order, net, tables, selection.root, years, terminal)
+    placement = _place(layout, nodes, edges)
+    for node in nodes:
+        node["x"], node["y"] = placement.positions[node["id"]]
+    large = len(nodes) > LARGE_VIEW
+    legend = styles.legend({n["group"] for n in nodes}, {e["rel"] for e in edges},
+                           {e["status"] for e in edges})
+    spans = [y for item in (*nodes, *edges) if (y := item.get("year")) is not None]
+    meta = {
+        "title": selection.title, "asOf": as_of_date, "layout": layout,
+        "physics": layout == FORCE and not large, "large": large,
+        "root": node_ids.get(selection.root) if selection.root else None,
+        "years": [min(spans), max(spans)] if spans else None,
+        "axis": [{"year": y, "x": x} for y, x in placement.axis],
+        "counts": {"nodes": len(nodes), "edges": len(edges)}, "notes": selection.notes,
+        "edgeStyles": styles.edge_styles(),
+    }
+    return View(meta, nodes, edges, tables.events, tables.units, tables.sources, legend,
+                styles.vis_groups())
+
+
+def _parties(hops: list[Hop]) -> dict[str, tuple[list[str], list[str]]]:
+    """Originals and results of each drawn event, in a stable order."""
+    found: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for h in hops:
+        originals, results = found[h.event.iri]
+        if h.source not in originals:
+            originals.append(h.source)
+        if h.target not in results:
+            results.append(h.target)
+    return found
+
+
+def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables: _Tables):
+    """Edges as {id, from, to, event|unit (table index), rel, status, year}; the page styles
+    them from meta.edgeStyles by rel and status. Also each node's event years."""
+    parties = _parties(hops)
+    edges: list[dict] = []
+    years: dict[str, list[int]] = defaultdict(list)
+    for h in hops:
+        year = _year(h.event.date)
+        if year is not None:
+            years[h.source].append(year)
+            years[h.target].append(year)
+        edges.append(_compact({
+            "from": node_ids[h.source], "to": node_ids[h.target],
+            "event": tables.event_id(h.event, *parties[h.event.iri]),
+            "rel": styles.event_style(h.event.event_type).key,
+            "status": styles.status_style(h.event.status).key, "year": year}))
+    for k in links:
+        edges.append(_compact({
+            "from": node_ids[k.member], "to": node_ids[k.unit], "unit": tables.unit_id(k),
+            "rel": styles.role_style(k.role).key, "status": styles.MEMBERSHIP_STATUS,
+            "year": _year(k.start)}))
+    seen_pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for i, edge in enumerate(edges):
+        edge["id"] = i
+        pair = (min(edge["from"], edge["to"]), max(edge["from"], edge["to"]))
+        if seen_pairs[pair]:  # a second line between the same two: curve it apart
+            edge["curve"] = seen_pairs[pair]
+        seen_pairs[pair] += 1
+    return edges, years
+
+
+def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
+           years: dict[str, list[int]], terminal: dict[str, list[EventRef]]) -> list[dict]:
+    """Nodes with their labels, type group, year (established, else first event) and the
+    indexes of their memberships, events and sources."""
+    units_of: dict[str, list[int]] = defaultdict(list)
+    for m, u, key, d in net.units.edges(keys=True, data=True):
+        if m in tables.node_ids or u in tables.node_ids:
+            ref = tables.unit_id(Link(m, u, key, d["role"], d.get("start"), d.get("end"),
+                                      d.get("sources", ())))
+            units_of[m].append(ref)
+            units_of[u].append(ref)
+    events_of: dict[str, list[int]] = defaultdict(list)
+    for i, event in enumerate(tables.events):
+        for party in (*event.get("originals", ()), *event.get("results", ())):
+            if isinstance(party, int):
+                events_of[order[party]].append(i)
+    nodes = []
+    for iri in order:
+        for e in terminal.get(iri, ()):
+            events_of[iri].append(tables.event_id(e, [iri], []))
+            if (y := _year(e.date)) is not None:
+                years[iri].append(y)
+        attrs = _attrs(net, iri)
+        ref = net.ref(iri)
+        est = attrs.get("established")
+        year = _year(est)
+        if year is None and years.get(iri):
+            year = min(years[iri])
+        nodes.append(_compact({
+            "id": tables.node_ids[iri], "group": styles.type_style(ref.types).key, "iri": iri,
+            "en": ref.label_en, "zh": ref.label_zh, "alt": tables.extras.alt_labels.get(iri),
+            "year": year, "established": _date(est),
+            "units": sorted(set(units_of.get(iri, ()))),
+            "events": list(dict.fromkeys(events_of.get(iri, ()))),
+            "comments": tables.extras.comments.get(iri),
+            "sources": tables.source_ids(tables.extras.sources.get(iri, ())),
+            "root": iri == root,
+        }))
+    return nodes
+
+
+def _place(layout: str, nodes: list[dict], edges: list[dict]) -> layouts.Placement:
+    ids = [n["id"] for n in nodes]
+    pairs = [(e["from"], e["to"]) for e in edges]
+    if layout == TIMELINE:
+        return layouts.timeline_layout(ids, pairs, {n["id"]: n.get("year") for n in nodes})
+    return layouts.packed_layout(ids, pairs)

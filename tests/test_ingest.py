@@ -1,0 +1,146 @@
+"""Imports are all-or-nothing, precise about what is wrong, and hostile-input safe (lineage.ingest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lineage import Lineage
+from lineage.ingest import import_files
+from lineage.ingest.problems import ImportRefused
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = Path(__file__).parent / "fixtures" / "ingest"
+EXAMPLES = sorted((ROOT / "examples").glob("*.csv"))
+
+
+@pytest.fixture
+def lg():
+    return Lineage.open()
+
+
+def refused(lg, *files, **options) -> ImportRefused:
+    before = len(lg.store)
+    with pytest.raises(ImportRefused) as err:
+        import_files(lg.store, [FIX / f if isinstance(f, str) else f for f in files], **options)
+    assert len(lg.store) == before, "a refused import changed the store"
+    return err.value
+
+
+def test_example_csv_set_imports_with_its_event_and_sources(lg):
+    report = import_files(lg.store, EXAMPLES)
+    assert report.validated and report.triples > 50
+    assert len(report.new_institutions) == 3
+    lg.add_files([])  # re-derive and re-index
+    trace = lg.trace("Example Coastal Engineering Technology Research Center")
+    [hop] = trace.hops
+    assert hop.event.status == "lin:Applied" and hop.event.sources
+    detail = lg.show("示例海岸工程技术研究中心")
+    assert {m.role for m in detail.memberships} == {"lin:SupportingUnit", "lin:ManagingUnit"}
+    assert detail.label_is_translation and detail.sources
+
+
+def test_yaml_imports_the_same_model(lg):
+    import_files(lg.store, [ROOT / "examples" / "example.yaml"])
+    lg.add_files([])
+    [hop] = lg.trace("Example Highland Engineering Laboratory").hops
+    assert hop.event.event_type == "lin:Conversion" and str(hop.event.date) == "2022-05"
+
+
+def test_malformed_date_names_file_row_column_and_value(lg):
+    err = refused(lg, "bad-date-institutions.csv", "example-import-sources.csv")
+    [problem] = err.problems
+    assert (problem.row, problem.column, problem.value) == (7, "established", "1999-13-40")
+    assert problem.file.endswith("bad-date-institutions.csv")
+    assert "row 7, column 'established'" in str(err) and "1999-13-40" in str(err)
+
+
+def test_turtle_error_on_the_last_line_changes_nothing(lg):
+    err = refused(lg, "bad-last-line.ttl")
+    [problem] = err.problems
+    last = len((FIX / "bad-last-line.ttl").read_text().splitlines())
+    assert problem.line in (last, last + 1) and problem.column  # the end of the last line
+    assert f"bad-last-line.ttl:{problem.line}:{problem.column}: " in str(err)
+
+
+def test_one_bad_file_stops_the_whole_import(lg):
+    refused(lg, *EXAMPLES, FIX / "bad-last-line.ttl")
+
+
+@pytest.mark.parametrize("name,message", [
+    ("entity.ttl", "DOCTYPE/ENTITY declarations are refused"),
+    ("data.rdf", "RDF/XML is not accepted"),
+    ("alias-bomb.yaml", "aliases and anchors are refused"),
+    ("python-tag.yaml", "is refused: plain values only"),
+    ("gbk-sources.csv", "not UTF-8"),
+])
+def test_hostile_or_broken_files_are_refused(lg, name, message):
+    assert message in str(refused(lg, name))
+
+
+def test_utf8_bom_is_accepted(lg):
+    import_files(lg.store, [FIX / "bom-sources.csv"])
+    rows = lg.query("SELECT ?t WHERE { ?s dcterms:title ?t FILTER(STRSTARTS(?t, 'Example BOM')) }")
+    assert len(rows) == 1
+
+
+def test_size_limit(lg):
+    assert "over the limit" in str(refused(lg, *EXAMPLES, max_bytes=50))
+
+
+def test_width_and_script_variants_are_warned_about(lg):
+    report = import_files(lg.store, [FIX / "variants-institutions.csv"], dry_run=True)
+    assert any("國家小麥工程技術研究中心" in w and "国家小麦工程技术研究中心" in w for w in report.warnings)
+
+
+def test_dry_run_reports_without_writing(lg):
+    before = len(lg.store)
+    report = import_files(lg.store, EXAMPLES, dry_run=True)
+    assert report.dry_run and report.triples > 50 and len(lg.store) == before
+
+
+def test_references_by_label_and_ambiguity(lg, tmp_path):
+    path = tmp_path / "memberships.csv"
+    path.write_text("member,organization,role,sources\n"
+                    "国家小麦工程技术研究中心,Nowhere University,SupportingUnit,"
+                    "In Search of Self-Reliance: Xi Overhauls China's Innovation System\n")
+    [problem] = refused(lg, path).problems
+    assert problem.column == "organization" and "no institution" in problem.message
+
+
+def test_unknown_column_and_missing_required_values(lg, tmp_path):
+    path = tmp_path / "institutions.csv"
+    path.write_text("type,name_en,colour\nNETRC,Only English,blue\n")
+    problems = refused(lg, path).problems
+    assert {p.column for p in problems} >= {"colour", "name_zh", "sources"}
+
+
+def test_unknown_type_names_the_accepted_ones(lg, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("type,originals,status,date,sources\nTeleport,MOST,Approved,2020,x\n")
+    problems = refused(lg, path).problems
+    [typo] = [p for p in problems if p.column == "type"]
+    assert "Conversion" in typo.message
+
+
+def test_reimport_needs_replace(lg):
+    import_files(lg.store, EXAMPLES)
+    assert "--replace" in str(refused(lg, *EXAMPLES))
+    before = len(lg.store)
+    import_files(lg.store, EXAMPLES, replace=True)
+    assert len(lg.store) == before
+
+
+def test_shacl_violations_are_refused_with_the_row(lg, tmp_path):
+    src = tmp_path / "sources.csv"
+    src.write_text("id,title,url\ns,Example source (fictional),https://example.org/s\n")
+    inst = tmp_path / "institutions.csv"
+    inst.write_text("id,type,name_en,name_zh,established,sources\n"
+                    "late,NTIC,Example Late Centre,示例晚中心,2020,s\n"
+                    "early,NETRC,Example Early Centre,示例早中心,2010,s\n")
+    events = tmp_path / "events.csv"
+    events.write_text("type,originals,results,status,date,sources\n"
+                      "Conversion,late,early,Approved,2001,s\n")
+    err = refused(lg, src, inst, events)
+    assert any("EventNotBeforeEstablishment" in p.message for p in err.problems), str(err)
