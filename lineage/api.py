@@ -36,6 +36,21 @@ SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {
 
 _SOURCE_COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t . ?t rdfs:subClassOf* lin:Source }"
 
+#: Facts (sourced statements: institutions, events, memberships, figures...) by confidence.
+_CONFIDENCE = """
+SELECT ?confidence (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  ?x dcterms:source ?s .
+  FILTER NOT EXISTS { ?x a ?t . ?t rdfs:subClassOf* lin:Source FILTER NOT EXISTS { ?x a lin:PolicyDocument } }
+  OPTIONAL { ?x lin:confidence ?c }
+  BIND(COALESCE(?c, "unstated") AS ?confidence)
+} GROUP BY ?confidence ORDER BY DESC(?n)"""
+
+_DOMAINS = """
+SELECT ?host (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s schema:url ?url .
+  BIND(REPLACE(STR(?url), "^[a-z]+://(www[.])?([^/:]+).*$", "$2") AS ?host)
+} GROUP BY ?host ORDER BY DESC(?n) ?host"""
+
 
 class Lineage:
     """A loaded lineage graph: search, show, validate, query (and, later, trace and render)."""
@@ -167,7 +182,11 @@ class Lineage:
         (sources,), = self.store.select(_SOURCE_COUNT).rows
         info = Info(store=self.store.spec, triples=len(self.store),
                     files=sorted(set(self.graph_names.values())), class_counts=counts,
-                    sources=int(sources.toPython()))
+                    sources=int(sources.toPython()),
+                    confidence={shorten(str(c)): int(n.toPython())
+                                for c, n in self.store.select(_CONFIDENCE)},
+                    source_domains={str(h): int(n.toPython())
+                                    for h, n in self.store.select(_DOMAINS)})
         if validate:
             report = self.validate()
             info.conforms = report.conforms

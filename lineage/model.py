@@ -149,6 +149,8 @@ class Info:
     conforms: bool | None = None
     violations: int = 0
     warnings: int = 0
+    confidence: dict[str, int] = field(default_factory=dict)  # facts by lin:confidence
+    source_domains: dict[str, int] = field(default_factory=dict)  # sources by URL host
 
 
 def jsonable(value: Any) -> Any:

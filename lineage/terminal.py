@@ -71,6 +71,18 @@ def render_info(info: Info) -> str:
     lines.append("files:    " + ", ".join(info.files))
     lines.append("")
     lines.append(table(["class", "count"], [[c.label, str(c.count)] for c in info.class_counts]))
+    total = sum(info.confidence.values())
+    if total:
+        lines.append("")
+        lines.append(table(["confidence of facts", "facts", "share"],
+                           [[local(c), str(n), f"{100 * n / total:.0f}%"]
+                            for c, n in info.confidence.items()]))
+    if info.source_domains:
+        top = list(info.source_domains.items())[:15]
+        rest = sum(info.source_domains.values()) - sum(n for _, n in top)
+        rows = [[host, str(n)] for host, n in top] + ([["(other domains)", str(rest)]] if rest else [])
+        lines.append("")
+        lines.append(table(["sources by domain", "sources"], rows))
     return "\n".join(lines)
 
 

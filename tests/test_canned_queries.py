@@ -184,3 +184,30 @@ def test_table_is_aligned_with_chinese_text(run):
     # the second column starts at the same display column on every line, CJK or not
     starts = {width(re.match(r"^(.*?\S)\s{2,}(?=\S)", line).group(0)) for line in lines}
     assert len(starts) == 1, out
+
+
+def test_ntic_list_has_dates_units_and_sources(bundled):
+    found = rows(bundled, "ntic-list")
+    centres = {r["labelEn"] for r in found}
+    assert len(centres) >= 20 and "National Wheat Technology Innovation Center" in centres
+    eda = [r for r in found if r["labelZh"] == "国家集成电路设计自动化技术创新中心" and "date" in r]
+    assert {r["date"] for r in eda} == {"2022-12-30"} and all(r["source"] for r in eda)
+    assert any(r.get("unitLabel") == "Southeast University" for r in eda)
+    jingjinji = {r["date"] for r in found if r["labelZh"] == "京津冀国家技术创新中心" and "date" in r}
+    assert jingjinji == {"2020-05", "2020-06"}  # two sources disagree: both claims listed
+
+
+def test_new_sequence_lineages(bundled):
+    found = rows(bundled, "new-sequence-lineages")
+    pairs = {(r["originalLabel"], r["resultLabel"]) for r in found}
+    assert ("National Engineering Laboratory for Highway Maintenance Technology",
+            "National Engineering Research Center for Highway Maintenance Technology") in pairs
+    assert all(r["originalType"].endswith(("NationalEngineeringLaboratory",
+                                           "NationalEngineeringResearchCenter")) for r in found)
+
+
+def test_conflicting_counts_appear_twice_with_their_sources(bundled):
+    found = rows(bundled, "statistics", indicator="lin:EvaluatedUnitCount")
+    values = {(Decimal(r["value"]), r["source"]) for r in found if r["period"] == "2021"}
+    assert {v for v, _ in values} >= {Decimal(348), Decimal(349)}
+    assert len({s for _, s in values}) >= 2

@@ -145,3 +145,19 @@ def test_unsupported_file_type_is_refused(run, tmp_path, name, message):
 def test_unknown_store_kind_is_bad_usage(run):
     result = run("--store", "nonsense:x", "info")
     assert result.exit_code == 2 and "unknown store" in result.stderr
+
+
+def test_info_reports_coverage_by_confidence_and_source_domain(run, bundled):
+    data = json.loads(run("info", "--format", "json", "--no-validate").output)
+    (high,), = bundled.query("SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x lin:confidence lin:High ; "
+                             "dcterms:source ?s FILTER NOT EXISTS { ?x a lin:Source } }").rows
+    assert data["confidence"]["lin:High"] == int(high)
+    assert data["source_domains"]["jamestown.org"] >= 1
+    text = run("info", "--no-validate").output
+    assert "confidence of facts" in text and "sources by domain" in text
+
+
+def test_show_presents_both_conflicting_claims(run):
+    out = run("show", "京津冀国家技术创新中心").output
+    assert "2020-05 (month)" in out and "2020-06 (month)" in out
+    assert out.count("SOURCES DISAGREE") == 2

@@ -116,3 +116,45 @@ def test_exports_are_deterministic_across_processes(tmp_path):
                                check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
                 for seed in ("1", "2")}
         assert len(runs) == 1, f"{fmt} export differs between runs"
+
+
+def test_cli_export_formats_and_stdout(run, tmp_path):
+    out = tmp_path / "graph.nt"
+    assert run("export", "--format", "nt", "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == run("export", "--format", "nt", "-o", "-").stdout_bytes
+    tables = tmp_path / "tables"
+    assert run("export", "--format", "csv", "-o", str(tables)).exit_code == 0
+    assert (tables / "nodes.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
+    refused = run("export", "--format", "csv", "-o", "-")
+    assert refused.exit_code == 2
+
+
+def test_a_killed_export_never_leaves_a_partial_file(tmp_path):
+    """SIGKILL an export at different moments: the output is always the old file or a whole
+    new one, never a truncated mix."""
+    import signal
+    import time
+
+    big = tmp_path / "big.nt"
+    with big.open("w") as handle:
+        for i in range(60_000):
+            handle.write(f'<https://w3id.org/lineage/id/inst/k{i}> '
+                         f'<http://www.w3.org/2000/01/rdf-schema#label> "Killed export {i}"@en .\n')
+    out = tmp_path / "export.nt"
+    old = b"previous export, which must survive\n"
+    command = [sys.executable, "-c", "from lineage.cli import main; main()", "--data", str(big),
+               "export", "--format", "nt", "-o", str(out)]
+    complete = subprocess.run(command, capture_output=True, check=True)
+    new = out.read_bytes()
+    assert len(new) > 1_000_000 and complete.returncode == 0
+    outcomes = set()
+    for delay in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
+        out.write_bytes(old)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        content = out.read_bytes()
+        assert content in (old, new), f"partial file after a kill at {delay} s"
+        outcomes.add(content == new)
+    assert False in outcomes  # at least one kill landed before the new file was swapped in

@@ -192,3 +192,11 @@ def _fetch(server: str, query: str) -> list:
     with urllib.request.urlopen(request, timeout=60) as response:
         data = json.loads(response.read())
     return sorted(json.dumps(b, sort_keys=True) for b in data["results"]["bindings"])
+
+
+def test_serve_get_answers_one_request_without_a_socket(run):
+    result = run("serve", "--get", "/sparql?query=" + urllib.parse.quote("ASK { ?s lin:pendingSuccessor ?o }"))
+    assert result.exit_code == 0 and json.loads(result.stdout)["boolean"] is True
+    refused = run("serve", "--get", "/sparql?query=" + urllib.parse.quote(
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"))
+    assert refused.exit_code == 1 and "SERVICE is not allowed" in refused.stdout

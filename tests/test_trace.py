@@ -230,3 +230,11 @@ def test_cli_path_via_units_walks_memberships(run):
     result = run("path", WHEAT_ETRC, "Henan Agricultural University", "--via-units")
     assert result.exit_code == 0, result.output
     assert "--[SupportingUnit]-->" in result.output and "1 hop(s)" in result.output
+
+
+def test_cli_asic_centre_converted_into_the_eda_centre(run):
+    result = run("trace", "National ASIC System Engineering Technology Research Center")
+    assert result.exit_code == 0
+    [line] = [l for l in result.output.splitlines() if "国家集成电路设计自动化技术创新中心" in l]
+    assert "Conversion, 2022-12-30 (day), APPROVED]" in line
+    assert "sources:" in result.output.split(line, 1)[1]
