@@ -138,16 +138,8 @@ class RemoteStore:
                     format="nt")
         return graph
 
-    def context_quads(self, iris: Iterable[str], graph: str) -> list:
-        iris = sorted(set(iris))
-        target = ox.NamedNode(graph)
-        found = []
-        for i in range(0, len(iris), 500):
-            values = " ".join(f"<{iri}>" for iri in iris[i:i + 500])
-            triples = self._results(f"""CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {values} }}
-                VALUES ?p {{ rdf:type rdfs:label lin:established }} ?x ?p ?o }}""")
-            found.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-        return found
+    def construct(self, query: str) -> list:
+        return list(self._results(query))
 
     def __len__(self) -> int:
         (count,), = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows

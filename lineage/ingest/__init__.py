@@ -274,7 +274,7 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
     scratch.add_quads(quads)
     new_subjects = {q.subject.value for q in quads}
     referenced = {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)} - new_subjects
-    scratch.add_quads(store.context_quads(referenced, str(GRAPH["context"])))
+    scratch.add_quads(context_quads(store, referenced, str(GRAPH["context"])))
     derive(scratch)
     report = validate_store(scratch)
     problems = []
@@ -289,6 +289,22 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
                                                    column=where.column, value=where.value))
     if problems:
         raise ImportRefused(problems[:50])
+
+
+_CONTEXT = """CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {values} }}
+    VALUES ?p {{ rdf:type rdfs:label lin:established }} ?x ?p ?o }}"""
+
+
+def context_quads(store: Store, iris, graph: str) -> list:
+    """Types, labels and establishment dates of nodes the new data cites, to validate it."""
+    iris = sorted(set(iris))
+    target = ox.NamedNode(graph)
+    found = []
+    for i in range(0, len(iris), 500):
+        values = " ".join(f"<{iri}>" for iri in iris[i:i + 500])
+        found.extend(ox.Quad(t.subject, t.predicate, t.object, target)
+                     for t in store.construct(_CONTEXT.format(values=values)))
+    return found
 
 
 def match_key(text: str) -> str:
