@@ -1,4 +1,4 @@
-"""Write output files atomically: a reader (or a crash) sees the old file or the new one, never half.
+"""Write output files atomically: readers (and crashes) see the old file or the new, never half.
 
 A temp file in the target's own folder is written, flushed and fsynced, then swapped in with
 os.replace and the folder fsynced (security-findings 5: writing in place can leave 0 bytes).

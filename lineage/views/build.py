@@ -32,7 +32,8 @@ LAYOUTS = (FORCE, TIMELINE)
 _EXTRAS = """
 SELECT ?n ?kind ?o WHERE {{
   VALUES ?n {{ {values} }}
-  {{ ?n skos:altLabel ?o BIND("alt" AS ?kind) }} UNION {{ ?n rdfs:comment ?o BIND("comment" AS ?kind) }}
+  {{ ?n skos:altLabel ?o BIND("alt" AS ?kind) }}
+  UNION {{ ?n rdfs:comment ?o BIND("comment" AS ?kind) }}
 }}"""
 
 
@@ -320,7 +321,8 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
                                                  h.source, h.target))
     links = sorted(selection.links, key=lambda k: (k.iri, k.member, k.unit))
     terminal = {n: [e for e in net.terminal_events.get(n, ())
-                    if as_of_date is None or e.date is None or not_after(e.date.lexical, as_of_date)]
+                    if as_of_date is None or e.date is None
+                    or not_after(e.date.lexical, as_of_date)]
                 for n in order}
     extras = _extras(store, order, [h.event.iri for h in hops] + [k.iri for k in links]
                      + [e.iri for es in terminal.values() for e in es]

@@ -63,7 +63,8 @@ TYPES: tuple[TypeStyle, ...] = (
               "NERC", "国家工程研究中心", "#0072B2", "square"),
     TypeStyle("NEL", str(LIN.NationalEngineeringLaboratory),
               "NEL", "国家工程实验室", "#56B4E9", "triangle"),
-    TypeStyle("University", str(LIN.University), "university", "高等学校", "#009E73", "diamond"),
+    TypeStyle("University", str(LIN.University),
+              "university", "高等学校", "#009E73", "diamond"),
     TypeStyle("Enterprise", str(LIN.Enterprise), "enterprise", "企业", "#CC79A7", "hexagon"),
     TypeStyle("ResearchInstitute", str(LIN.ResearchInstitute),
               "research institute", "科研院所", "#C9B800", "triangleDown"),
@@ -104,7 +105,7 @@ RELATIONS: tuple[RelationStyle, ...] = (
 OTHER_EVENT = next(r for r in RELATIONS if r.key == _name(LIN.ChangeEvent))
 OTHER_ROLE = RelationStyle("other-role", "membership", "other role", "其他角色", "#999999")
 
-#: Event statuses, grouped as the filters show them (DESIGN 4.2; pending = not a settled succession).
+#: Event statuses as the filters group them (DESIGN 4.2; pending = not a settled succession).
 STATUSES: tuple[StatusStyle, ...] = (
     StatusStyle("settled", "approved or completed", tuple(map(_name, SETTLED_STATUSES)),
                 False, 2.5, None),

@@ -56,8 +56,9 @@
   }
   data.nodes.forEach(function (n) {
     n.label = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
-    n.title = [n.en, n.zh, (typeLabels[n.group] || n.group) +
-               (n.established ? ', established ' + n.established.v : '')].filter(Boolean).join('\n');
+    var type = (typeLabels[n.group] || n.group) +
+               (n.established ? ', established ' + n.established.v : '');
+    n.title = [n.en, n.zh, type].filter(Boolean).join('\n');
     if (n.root) { n.size = 26; n.borderWidth = 4; }
   });
   var styleCache = {};
@@ -84,8 +85,8 @@
       }
     } else {
       var unit = data.units[e.unit];
-      var dates = [unit.from ? 'from ' + unit.from.v : '', unit.until ? 'until ' + unit.until.v : '']
-        .filter(Boolean).join(', ');
+      var dates = [unit.from ? 'from ' + unit.from.v : '',
+                   unit.until ? 'until ' + unit.until.v : ''].filter(Boolean).join(', ');
       e.title = unit.role + (dates ? ', ' + dates : '') + '\n' + from + ' → ' + to;
     }
   });
@@ -290,8 +291,9 @@
   });
   var statusList = document.querySelector('#legend-statuses ul');
   data.legend.statuses.forEach(function (s) {
-    legendRow(statusList, lineSample(s.color || '#555555', s.width, s.dashes, s.key === 'membership'),
-              s.label, statusCounts[s.key] || 0, toggler(state.statuses, s.key));
+    var line = lineSample(s.color || '#555555', s.width, s.dashes, s.key === 'membership');
+    legendRow(statusList, line, s.label, statusCounts[s.key] || 0,
+              toggler(state.statuses, s.key));
   });
 
   var yearFrom = document.getElementById('year-from');
@@ -354,7 +356,8 @@
         if (tick.x < topLeft.x - spacing || tick.x > bottom.x + spacing) return;
         ctx.beginPath(); ctx.moveTo(tick.x, topLeft.y); ctx.lineTo(tick.x, bottom.y); ctx.stroke();
         if (tick.year === null || tick.year % every === 0) {
-          ctx.fillText(tick.year === null ? 'undated' : String(tick.year), tick.x, topLeft.y + 4 / scale);
+          var text = tick.year === null ? 'undated' : String(tick.year);
+          ctx.fillText(text, tick.x, topLeft.y + 4 / scale);
         }
       });
       ctx.restore();
