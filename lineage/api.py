@@ -1,4 +1,4 @@
-"""The library's front door: one object the CLI (and later the server) calls for everything."""
+"""The library's front door: the one object the CLI and the server call for everything."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ SELECT ?host (COUNT(DISTINCT ?s) AS ?n) WHERE {
 
 
 class Lineage:
-    """A loaded lineage graph: search, show, validate, query (and, later, trace and render)."""
+    """A loaded lineage graph: search, show, trace, path, query, render, validate, import, export."""
 
     def __init__(self, store: Store, graph_names: dict[str, str]):
         self.store = store

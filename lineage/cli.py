@@ -386,7 +386,7 @@ def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
 @click.option("--replace", is_flag=True, help="Replace what files of the same names added before.")
 @click.option("--validate/--no-validate", "validate_", default=None,
               help="SHACL validation of the new data (default: on, except for imports over "
-                   "200,000 triples, where it is reported separately).")
+                   "20,000 triples, where it is reported separately).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse files larger than N bytes (default 1 GiB).")
 @format_option

@@ -106,6 +106,7 @@ def _open_on_disk(spec: str, writable: bool) -> Store:
     store = Store.open(spec, writable=True)
     if _stored_fingerprint(store) != fingerprint:
         _fill(store, fingerprint)
+        store._ox.flush()
     return store
 
 

@@ -166,7 +166,11 @@ class Store:
             raise UsageError(f"cannot open store {path}: {_first_line(exc)}") from None
 
     def close(self) -> None:
-        """Release the on-disk store (and its lock)."""
+        """Release the on-disk store (and its lock). A writer flushes first, so the next
+        read-only open finds the data in table files instead of replaying a long log."""
+        if self._ox is not None and self.path is not None and not self.read_only:
+            with ENGINE_LOCK:
+                self._ox.flush()
         self._ox = None
 
     # -- writing -------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def run_in_worker(evaluate, kind: str, limits: Limits) -> RawResult:
     spawn = getattr(evaluate, "needs_spawn", False)
     if not spawn and "fork" not in multiprocessing.get_all_start_methods():
         return _run_inline(evaluate, kind, limits)
-    ctx = multiprocessing.get_context("spawn" if spawn else "fork")
+    ctx = _disk_context() if spawn else multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     started = time.monotonic()
     with ENGINE_LOCK:
@@ -88,6 +88,17 @@ def run_in_worker(evaluate, kind: str, limits: Limits) -> RawResult:
         if process.is_alive():
             process.kill()
         process.join()
+
+
+def _disk_context():
+    """Workers for on-disk stores fork from a fork server that has imported the engine but
+    never opened RocksDB (forking a process that has it open is unsafe), so each query pays
+    a fork and a read-only open, not a Python start-up; plain spawn where there is none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pyoxigraph", "lineage.store", "lineage.sparql.worker"])
+    return ctx
 
 
 def _collect(receiver, process, kind: str, limits: Limits, started: float) -> RawResult:
