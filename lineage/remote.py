@@ -169,12 +169,16 @@ class RemoteStore:
         self.add_quads(quads, replace_graphs=[graph])
 
     def load_file(self, path: Path, graph: str) -> None:
-        from .ingest.rdf import parse_rdf
-        from .errors import InputError
+        self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
-        quads, problems = parse_rdf(str(path), read_input_file(path), rdf_format_for(path), graph)
+    def load_bytes(self, data: bytes, fmt, graph: str, name: str) -> None:
+        """Parse RDF locally (strictly) and send it to the server in one update."""
+        from .errors import InputError
+        from .ingest.rdf import parse_rdf
+
+        quads, problems = parse_rdf(name, data, fmt, graph)
         if problems:
-            raise InputError(problems[0].message, file=str(path), line=problems[0].line,
+            raise InputError(problems[0].message, file=name, line=problems[0].line,
                              column=problems[0].column)
         self.add_quads(quads)
 

@@ -126,3 +126,14 @@ def test_a_million_triples_import_then_trace_without_rereading(tmp_path, run):
     path.unlink()  # the trace below must not need the file
     trace = run("--store", spec, "trace", "Million 100001")
     assert trace.exit_code == 0 and "Million 100004" in trace.output
+
+
+def test_bulk_rdf_import_into_a_sparql_store(run, oxigraph_server, tmp_path):
+    """One RDF file with --no-validate takes the bulk path, on a remote store too."""
+    path = tmp_path / "bulk.nt"
+    path.write_text('<https://w3id.org/lineage/id/inst/bulk-probe> '
+                    '<http://www.w3.org/2000/01/rdf-schema#label> "Bulk probe"@en .\n')
+    spec = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
+    result = run("--store", spec, "import", "--no-validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert "added 1 triples" in result.output
