@@ -161,3 +161,17 @@ def test_show_presents_both_conflicting_claims(run):
     out = run("show", "京津冀国家技术创新中心").output
     assert "2020-05 (month)" in out and "2020-06 (month)" in out
     assert out.count("SOURCES DISAGREE") == 2
+
+
+def test_info_reuses_the_validation_state_of_the_unchanged_bundled_graph(run, tmp_path, monkeypatch,
+                                                                         fixture_path):
+    from lineage import validation_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert "validation: valid" in run("info").output
+    [cached] = (tmp_path / "lineage").glob("validation-*.json")
+    assert cached.name == f"validation-{validation_cache.cache_key()}.json"
+    cached.write_text('{"conforms": false, "violations": 7, "warnings": 0}')
+    assert "validation: 7 violation(s)" in run("info").output  # the cache is what was read
+    with_data = run("--data", fixture_path("cli", "broken-shape.ttl"), "info").output
+    assert "validation: 2 violation(s)" in with_data  # extra files: always checked afresh

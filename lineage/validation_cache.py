@@ -1,0 +1,52 @@
+"""Remember the validation state of the unchanged bundled graph, so `lineage info` need not
+run pySHACL (seconds) on every call. The key digests everything the answer depends on: the
+package version, the ontology, the shapes, the bundled graph and the checking code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import __version__, paths
+
+_CODE = ("validate.py", "derive.py", "loading.py")
+
+
+def cache_key() -> str:
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    files = [*paths.ontology_files(), paths.shapes_file(), *paths.graph_files(),
+             *(package / name for name in _CODE)]
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lineage" / f"validation-{key}.json"
+
+
+def read(key: str) -> tuple[bool, int, int] | None:
+    """(conforms, violations, warnings) from an earlier run, or None."""
+    try:
+        data = json.loads(_cache_file(key).read_text(encoding="utf-8"))
+        return bool(data["conforms"]), int(data["violations"]), int(data["warnings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(key: str, conforms: bool, violations: int, warnings: int) -> None:
+    """Store a result; a cache that cannot be written (read-only home) is simply skipped."""
+    from .atomic import write_atomic
+
+    try:
+        target = _cache_file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = {"conforms": conforms, "violations": violations, "warnings": warnings}
+        write_atomic(target, json.dumps(data).encode("utf-8"))
+    except OSError:
+        pass
