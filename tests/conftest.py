@@ -86,3 +86,34 @@ def oxigraph_server(tmp_path_factory):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.kill(process.pid, signal.SIGKILL)
+
+
+def hammer(queries: dict[str, str], answer, threads: int, seconds: float) -> tuple[list, int]:
+    """Ask `queries` round-robin from several threads for a while; each answer must equal the
+    one given when asked alone. Returns (problems, answers given)."""
+    import threading
+    import time
+
+    expected = {name: answer(text) for name, text in queries.items()}
+    problems, answered = [], []
+    stop = time.monotonic() + seconds
+    names = sorted(queries)
+
+    def worker(offset: int) -> None:
+        i = offset
+        while time.monotonic() < stop:
+            name = names[i % len(names)]
+            try:
+                if answer(queries[name]) != expected[name]:
+                    problems.append(f"{name}: different answer")
+                answered.append(name)
+            except Exception as exc:  # collected and reported by the caller
+                problems.append(f"{name}: {exc!r}")
+            i += 1
+
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return problems, len(answered)

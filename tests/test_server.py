@@ -8,12 +8,12 @@ import json
 import shutil
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
+from conftest import hammer
 
 from lineage.server import App, ServerConfig, make_server
 
@@ -155,29 +155,8 @@ def test_curl_with_accept_csv_gets_csv(server):
 
 def test_eight_clients_for_thirty_seconds(server, bundled):
     queries = {name: q.text for name, q in bundled.canned_queries().items() if not q.params}
-    baseline = {name: _fetch(server, text) for name, text in queries.items()}
-    errors, answered = [], []
-    stop = time.monotonic() + 30
-
-    def client(offset: int):
-        names = sorted(queries)
-        i = offset
-        while time.monotonic() < stop:
-            name = names[i % len(names)]
-            try:
-                if _fetch(server, queries[name]) != baseline[name]:
-                    errors.append(f"{name}: different rows")
-                answered.append(name)
-            except Exception as exc:  # collected and reported below
-                errors.append(f"{name}: {exc!r}")
-            i += 1
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(answered) > 8
+    problems, answered = hammer(queries, lambda text: _fetch(server, text), threads=8, seconds=30)
+    assert problems == [] and answered > 8
     request = urllib.request.Request(server + "/sparql?query=" + urllib.parse.quote(SELECT),
                                      headers={"Host": "evil.example"})
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
+from conftest import hammer
 
 from lineage import Lineage
 from lineage.sparql import QueryError, QueryTimeout
@@ -67,30 +67,8 @@ def test_unbounded_path_ends_with_a_limit_error(generated):
 def test_eight_threads_get_the_serial_answers(bundled):
     queries = {name: q.text for name, q in bundled.canned_queries().items() if not q.params}
     queries["ask"] = "ASK { ?x lin:pendingSuccessor ?y }"
-    serial = {name: _answer(bundled, text) for name, text in queries.items()}
-    errors, mismatches, done = [], [], []
-    stop = time.monotonic() + 20
-
-    def worker(offset: int):
-        names = sorted(queries)
-        i = offset
-        while time.monotonic() < stop:
-            name = names[i % len(names)]
-            try:
-                if _answer(bundled, queries[name]) != serial[name]:
-                    mismatches.append(name)
-                done.append(name)
-            except Exception as exc:  # collected, reported below
-                errors.append(repr(exc))
-            i += 1
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and mismatches == []
-    assert len(done) > 8
+    problems, answered = hammer(queries, lambda text: _answer(bundled, text), threads=8, seconds=20)
+    assert problems == [] and answered > 8
 
 
 def _answer(lg, text):
