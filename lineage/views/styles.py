@@ -16,8 +16,19 @@ def _name(term) -> str:
     return shorten(str(term))
 
 
+class _Bilingual:
+    """A legend entry named in English and Chinese."""
+
+    en: str
+    zh: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.en} {self.zh}".strip()
+
+
 @dataclass(frozen=True)
-class TypeStyle:
+class TypeStyle(_Bilingual):
     key: str  # short name used in the page (vis-network group)
     iri: str | None  # the lin: class; None for "other"
     en: str
@@ -25,22 +36,14 @@ class TypeStyle:
     color: str
     shape: str
 
-    @property
-    def label(self) -> str:
-        return f"{self.en} {self.zh}".strip()
-
 
 @dataclass(frozen=True)
-class RelationStyle:
+class RelationStyle(_Bilingual):
     key: str  # prefixed name of the event class or membership role
     kind: str  # "event" or "membership"
     en: str
     zh: str
     color: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.en} {self.zh}".strip()
 
 
 @dataclass(frozen=True)
