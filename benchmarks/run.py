@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import generate  # noqa: E402  (benchmarks/generate.py)
+import generate  # benchmarks/generate.py
 
 PYTHON = sys.executable
 LINEAGE = str(Path(sys.executable).parent / "lineage")
@@ -71,12 +71,34 @@ def measure(fn, reps: int = 5, warmup: int = 1, slow: float = SLOW):
     return statistics.median(times), len(times), value
 
 
+class Finished:
+    """What a finished command left: exit code, output, peak memory (KiB)."""
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes, maxrss_kib: int):
+        self.returncode, self.stdout, self.stderr, self.maxrss = returncode, stdout, stderr, maxrss_kib
+
+
 def run_cmd(args: list[str], cwd: str, timeout: float = 3600, check: bool = True):
-    """Run a command end to end; returns (seconds, completed process)."""
+    """Run a command end to end; returns (seconds, Finished) with the child's peak RSS."""
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_STORE"}
-    t = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, timeout=timeout)
-    seconds = time.perf_counter() - t
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        child = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
+        deadline = t + timeout
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                child.kill()
+                os.wait4(child.pid, 0)
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.002)
+        seconds = time.perf_counter() - t
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        proc = Finished(child.returncode, out.read(), err.read(), usage.ru_maxrss)
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace')[-2000:]}")
@@ -108,6 +130,10 @@ def ms(seconds: float | None) -> str:
     if seconds >= 1:
         return f"{seconds:.2f} s"
     return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def mem(kib: int) -> str:
+    return f"{kib / 2**20:.1f} GiB" if kib >= 2**20 else f"{kib / 1024:.0f} MiB"
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -166,15 +192,15 @@ def machine() -> dict:
             info[package] = "not installed"
     try:
         out = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, timeout=30,
-                             text=True).stdout.strip()
+                             text=True, check=False).stdout.strip()
         info["chromium"] = out or "unknown"
     except (OSError, subprocess.TimeoutExpired):
         info["chromium"] = "not found"
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, timeout=30).stdout.strip()
+                              text=True, timeout=30, check=False).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "lineage"], cwd=REPO,
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+                               capture_output=True, text=True, timeout=30, check=False).stdout.strip()
         import hashlib
 
         digest = hashlib.sha256()
@@ -240,65 +266,46 @@ class Bench:
 
     # -- 1. import --------------------------------------------------------------------------
     def import_(self, n: int) -> None:
-        import pyoxigraph as ox
-
-        from lineage import Lineage
-
         file = self.graph(n)
         reps = 1 if n >= 100_000 or self.quick else 3
         label = size_label(n)
 
-        def raw():
-            d = self.fresh_dir(f"raw-{label}")
-            t = time.perf_counter()
-            store = ox.Store(str(d))
-            store.load(path=str(file), format=ox.RdfFormat.N_TRIPLES)
-            store.flush()
-            seconds = time.perf_counter() - t
-            del store
-            gc.collect()
-            return seconds
-
-        def raw_process():
-            d = self.fresh_dir(f"rawp-{label}")
-            code = ("import sys, pyoxigraph as ox; s = ox.Store(sys.argv[1]); "
-                    "s.load(path=sys.argv[2], format=ox.RdfFormat.N_TRIPLES); s.flush()")
-            return run_cmd([PYTHON, "-c", code, str(d), str(file)], str(self.work))[0]
-
-        def library():
-            d = self.fresh_dir(f"lib-{label}")
-            t = time.perf_counter()
-            lin = Lineage.open(store=f"oxigraph:{d}", writable=True)
-            opened = time.perf_counter() - t
-            report = lin.import_files([file], validate=False)
-            seconds = time.perf_counter() - t
-            lin.store.close()
-            del lin
-            gc.collect()
-            return seconds, opened, report.triples
+        def timed_call(kind: str):
+            """The raw load or the library call, timed inside a fresh process (so each run
+            starts clean and this process stays small), with the process's end-to-end time."""
+            d = self.fresh_dir(f"{kind}-{label}")
+            seconds, proc = run_cmd([PYTHON, __file__, "--import-worker", kind, str(d), str(file)],
+                                    str(self.work))
+            inner = json.loads(proc.stdout)
+            inner.update(process=seconds, maxrss=proc.maxrss)
+            shutil.rmtree(d, ignore_errors=True)
+            return inner
 
         def cli():
             d = self.fresh_dir(f"store-{label}")
-            seconds, _ = run_cmd([LINEAGE, "--store", f"oxigraph:{d}", "import", "--no-validate",
-                                  str(file)], str(self.work))
-            return seconds
+            seconds, proc = run_cmd([LINEAGE, "--store", f"oxigraph:{d}", "import", "--no-validate",
+                                     str(file)], str(self.work))
+            return {"seconds": seconds, "maxrss": proc.maxrss}
 
-        raw_t = statistics.median(raw() for _ in range(reps))
-        raw_p = statistics.median(raw_process() for _ in range(reps))
-        libs = [library() for _ in range(reps)]
-        lib_t = statistics.median(x[0] for x in libs)
-        lib_open = statistics.median(x[1] for x in libs)
-        cli_t = statistics.median(cli() for _ in range(reps))  # the last store is kept for 2-4
+        def med(runs, key):
+            return statistics.median(r[key] for r in runs)
+
+        raws = [timed_call("raw") for _ in range(reps)]
+        libs = [timed_call("library") for _ in range(reps)]
+        clis = [cli() for _ in range(reps)]  # the last store is kept for parts 2-4
         self.stores[n] = self.work / f"store-{label}"
-        row = {"size": n, "triples": self.gen[n]["triples"], "raw": raw_t, "raw_process": raw_p,
-               "library": lib_t, "library_open": lib_open, "cli": cli_t, "runs": reps}
+        row = {"size": n, "triples": self.gen[n]["triples"], "raw": med(raws, "seconds"),
+               "raw_process": med(raws, "process"), "library": med(libs, "seconds"),
+               "library_open": med(libs, "open"), "cli": med(clis, "seconds"), "runs": reps,
+               "raw_rss": max(r["maxrss"] for r in raws), "library_rss": max(r["maxrss"] for r in libs),
+               "cli_rss": max(r["maxrss"] for r in clis)}
         self.imports.append(row)
-        say(f"  import {label}: raw pyoxigraph load {ms(raw_t)} (in a fresh process {ms(raw_p)}); "
-            f"library {ms(lib_t)} ({ratio(lib_t, raw_t)} raw; open+bundle {ms(lib_open)}); "
-            f"CLI end to end {ms(cli_t)} ({ratio(cli_t, raw_p)} raw in a process, "
-            f"{ratio(cli_t, raw_t)} raw in-process)")
-        for d in (f"raw-{label}", f"rawp-{label}", f"lib-{label}"):
-            shutil.rmtree(self.work / d, ignore_errors=True)
+        raw_t, raw_p, lib_t, cli_t = row["raw"], row["raw_process"], row["library"], row["cli"]
+        say(f"  import {label}: raw pyoxigraph load {ms(raw_t)} (its process end to end {ms(raw_p)}, "
+            f"peak {mem(row['raw_rss'])}); library {ms(lib_t)} ({ratio(lib_t, raw_t)} raw; "
+            f"open+bundle {ms(row['library_open'])}; peak {mem(row['library_rss'])}); "
+            f"CLI end to end {ms(cli_t)} ({ratio(cli_t, raw_p)} raw process; "
+            f"peak {mem(row['cli_rss'])})")
 
     def import_validated(self, n: int) -> None:
         """The default import (SHACL validation on below 200,000 triples), reported apart."""
@@ -333,7 +340,6 @@ class Bench:
             f"{reached} institutions, {len(first.hops)} hops); first call {ms(first_t)} "
             f"(builds the name index); vs 10k: {ratio(seconds, base)}")
         lin.store.close()
-        del lin
         gc.collect()
 
     # -- 3. trace end to end --------------------------------------------------------------------
@@ -393,12 +399,12 @@ class Bench:
                       if p.type == "institution" and p.default}
             bindings = lin._bind_params(query, params)
             substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()} or None
-            guard, _, _ = measure(lambda: check(query.text), reps=reps)
+            guard, _, _ = measure(lambda text=query.text: check(text), reps=reps)
             row = {"name": name, "guard": guard, "params": bool(bindings)}
             try:
                 # each call starts its own worker process, so a warm-up buys nothing in --quick
-                safe, runs, result = measure(lambda: lin.run_canned(name, params),
-                                             reps=reps, warmup=0 if self.quick else 1)
+                safe, _, result = measure(lambda name=name, params=params: lin.run_canned(name, params),
+                                          reps=reps, warmup=0 if self.quick else 1)
                 row.update(safe=safe, rows=len(result.rows), truncated=result.truncated)
             except QueryTimeout:
                 row.update(safe=None, rows=None, note="safe path hit its 30 s limit")
@@ -406,8 +412,8 @@ class Bench:
                 say(f"    {name}: safe path timed out (30 s); raw engines skipped")
                 continue
 
-            def run_raw():
-                solutions = raw.query(query.text, prefixes=PREFIXES,
+            def run_raw(text=query.text, substitutions=substitutions):
+                solutions = raw.query(text, prefixes=PREFIXES,
                                       use_default_graph_as_union=True, substitutions=substitutions)
                 names = [v.value for v in solutions.variables]
                 return sum(1 for s in islice(solutions, ROW_CAP + 1) if [s[v] for v in names])
@@ -436,9 +442,8 @@ class Bench:
                 f"+{ms(safe - row['raw_ox'])}), guard {ms(guard)}{extra}")
         self.queries[n] = rows
         self.query_notes[n] = notes
-        del raw
+        raw = None
         lin.store.close()
-        del lin
         gc.collect()
 
     def rdflib_queries(self, n: int, canned) -> dict | None:
@@ -491,7 +496,7 @@ class Bench:
             say(f"  render {size_label(nodes)} institutions: {row['nodes']:,} nodes, "
                 f"{row['edges']:,} edges; generated in {ms(seconds)} (median of {runs}), "
                 f"{row['bytes'] / 1e6:.1f} MB")
-            del lin, html
+            lin = html = None
             gc.collect()
         self.browser(pages)
 
@@ -580,6 +585,28 @@ class Bench:
                 f"{ratio(seconds, self.floors['import lineage'])} 'import lineage'")
 
 
+# -- import worker: one timed raw load or library import in a fresh process ----------------------
+
+def import_worker(kind: str, directory: str, file: str) -> None:
+    import pyoxigraph as ox
+
+    if kind == "raw":
+        t = time.perf_counter()
+        store = ox.Store(directory)
+        store.load(path=file, format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        print(json.dumps({"seconds": time.perf_counter() - t}))
+        return
+    import lineage.api  # noqa: F401  (imports are not part of the call)
+    from lineage import Lineage
+
+    t = time.perf_counter()
+    lin = Lineage.open(store=f"oxigraph:{directory}", writable=True)
+    opened = time.perf_counter() - t
+    lin.import_files([file], validate=False)
+    print(json.dumps({"seconds": time.perf_counter() - t, "open": opened}))
+
+
 # -- raw rdflib worker (a separate process, so its memory and time are its own) ----------------------
 
 class _Timeout(Exception):
@@ -607,8 +634,8 @@ def rdflib_worker(spec_path: str) -> None:
     for q in spec["queries"]:
         bindings = {k: URIRef(v) for k, v in q["bindings"].items()}
 
-        def run():
-            result = ds.query(q["text"], initNs=PREFIXES, initBindings=bindings)
+        def run(text=q["text"], bindings=bindings):
+            result = ds.query(text, initNs=PREFIXES, initBindings=bindings)
             return sum(1 for _ in islice(result, spec["cap"] + 1))
 
         signal.alarm(int(spec["timeout"]))
@@ -637,16 +664,16 @@ def targets(b: Bench) -> list[tuple[str, str, str, str]]:
     big = max(traces) if traces else None
     if big is not None and 10_000 in traces and big != 10_000:
         r = traces[big] / traces[10_000]
-        found.append((f"trace at {size_label(big)} vs 10k", f"{ms(traces[big])} / "
-                      f"{ms(traces[10_000])} = {r:.2f}x", "within 2x", verdict(r <= 2)))
+        found.append((f"trace at {size_label(big)} vs 10k", (f"{ms(traces[big])} / "
+                      f"{ms(traces[10_000])} = {r:.2f}x"), "within 2x", verdict(r <= 2)))
     if b.e2e:
         last = max(b.e2e, key=lambda r: r["size"])
         r = last["seconds"] / b.floors["import lineage"]
         api = last["seconds"] / b.floors["import lineage.api"]
         found.append((f"end-to-end trace at {size_label(last['size'])} vs `python -c \"import lineage\"`",
-                      f"{ms(last['seconds'])} / {ms(b.floors['import lineage'])} = {r:.1f}x "
+                      (f"{ms(last['seconds'])} / {ms(b.floors['import lineage'])} = {r:.1f}x "
                       f"({api:.2f}x `from lineage.api import Lineage`, "
-                      f"{ms(b.floors['import lineage.api'])})",
+                      f"{ms(b.floors['import lineage.api'])})"),
                       "within 1.5x", verdict(r <= 1.5)))
     helps = [c for c in b.cli if c["command"] == "lineage --help"]
     if helps:
@@ -693,12 +720,12 @@ def targets(b: Bench) -> list[tuple[str, str, str, str]]:
 
 def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], path: Path) -> None:
     lines = ["# lineage benchmarks", "",
-             f"Produced by `python benchmarks/run.py{' --quick' if b.quick else ''}"
+             (f"Produced by `python benchmarks/run.py{' --quick' if b.quick else ''}"
              f"{' --sizes ' + ' '.join(size_label(s) for s in b.args.sizes) if b.args.sizes_given else ''}`"
-             f" on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} in "
+             f" on {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} in "
              f"{(time.perf_counter() - started) / 60:.1f} min. Figures, not tests: medians of "
              "repeated runs after a warm-up (a first run over 2 s is not repeated). "
-             "See benchmarks/README.md for what each figure means.", "",
+             "See benchmarks/README.md for what each figure means."), "",
              "## Machine", "", "| | |", "|---|---|"]
     for key in ("cpu", "cores", "ram", "platform", "python", "pyoxigraph", "rdflib", "pyshacl",
                 "networkx", "pyvis", "playwright", "chromium", "lineage"):
@@ -716,30 +743,33 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                      f"{g['memberships']:,} | {g['bytes'] / 1e6:.1f} | {ms(g['seconds'])} |")
 
     lines += ["", "## 1. Import into oxigraph:DIR vs raw pyoxigraph load", "",
-              "Raw: `pyoxigraph.Store(dir).load(path=file, format=N_TRIPLES)` + `flush()`, in this "
-              "process and in a fresh process (`python -c`, start to exit). Library: "
+              ("Raw: `pyoxigraph.Store(dir).load(path=file, format=N_TRIPLES)` + `flush()`, timed "
+              "around the call, and its whole process (start to exit). Library: "
               "`Lineage.open(store='oxigraph:DIR', writable=True).import_files([file], validate=False)` "
-              "(opening fills the ontology and bundled graph). CLI: `lineage --store oxigraph:DIR "
-              "import --no-validate FILE`, start to exit. Fresh directories each time.", "",
-              "| institutions | triples | raw load | raw, fresh process | library (open + import) | "
-              "of which open | library / raw | CLI end to end | CLI / raw process | runs |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "timed around the call (opening fills the ontology and bundled graph). Both run in a "
+              "fresh process each time. CLI: `lineage --store oxigraph:DIR import --no-validate "
+              "FILE`, start to exit. Fresh directories each time. Peak: the process's maximum RSS."), "",
+              ("| institutions | triples | raw load | raw process | library (open + import) | "
+              "of which open | library / raw | CLI end to end | CLI / raw process | peak RSS raw / library / CLI | runs |"),
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in b.imports:
         lines.append(f"| {r['size']:,} | {r['triples']:,} | {ms(r['raw'])} | {ms(r['raw_process'])} | "
                      f"{ms(r['library'])} | {ms(r['library_open'])} | {ratio(r['library'], r['raw'])} | "
-                     f"{ms(r['cli'])} | {ratio(r['cli'], r['raw_process'])} | {r['runs']} |")
+                     f"{ms(r['cli'])} | {ratio(r['cli'], r['raw_process'])} | "
+                     f"{mem(r['raw_rss'])} / {mem(r['library_rss'])} / {mem(r['cli_rss'])} | "
+                     f"{r['runs']} |")
     if b.validated_imports:
-        lines += ["", "Validation reported separately: `lineage --store oxigraph:DIR import FILE` "
-                      "with its default (SHACL validation of imports up to 200,000 triples):", ""]
+        lines += ["", ("Validation reported separately: `lineage --store oxigraph:DIR import FILE` "
+                      "with its default (SHACL validation of imports up to 200,000 triples):"), ""]
         for r in b.validated_imports:
             shown = ms(r["seconds"]) if r["seconds"] else f"over {r['timeout']:.0f} s (stopped)"
             lines.append(f"- {r['size']:,} institutions: {shown}")
 
     lines += ["", "## 2. trace (library, warm)", "",
-              f"`Lineage.open(store='oxigraph:DIR').trace(<{generate.PROBE_ROOT}>, direction='both')`"
+              (f"`Lineage.open(store='oxigraph:DIR').trace(<{generate.PROBE_ROOT}>, direction='both')`"
               f" on the store filled by the CLI import: the middle of the fixed probe family "
               f"(a chain with a merger and a split; the same {generate.PROBE_LINEAGE_SIZE} "
-              "institutions at every size). First call includes building the name index.", "",
+              "institutions at every size). First call includes building the name index."), "",
               "| institutions | warm trace | vs 10k | first call | institutions in trace | hops | runs |",
               "|---:|---:|---:|---:|---:|---:|---:|"]
     base = next((r["warm"] for r in b.traces if r["size"] == 10_000), None)
@@ -760,13 +790,13 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                   + "; ".join(f"{size_label(n)}: {ms(t)}" for n, t in b.store_open.items()) + "."]
 
     lines += ["", "## 4. Canned queries: safe path vs raw pyoxigraph vs raw rdflib", "",
-              "Safe path: `Lineage.run_canned(name, params)` (guard + worker process + decoding, "
+              ("Safe path: `Lineage.run_canned(name, params)` (guard + worker process + decoding, "
               f"default limits: {ROW_CAP:,} rows). Raw pyoxigraph: `Store.read_only(DIR).query(text, "
               "prefixes=..., use_default_graph_as_union=True, substitutions=...)` on the same store, "
               f"reading up to {ROW_CAP + 1:,} rows. Raw rdflib: a `Dataset(default_union=True)` "
               "parsed from the ontology, the bundled graph and the same file, same bindings, same "
               "row cap, in its own process. Parameters: the probe institution. Guard: "
-              "`lineage.sparql.check` alone. **bold** = slower than raw rdflib.", ""]
+              "`lineage.sparql.check` alone. **bold** = slower than raw rdflib."), ""]
     for n, rows in b.queries.items():
         notes = b.query_notes[n]
         parse = (f"raw rdflib parsed {notes['rdflib_triples']:,} triples in {ms(notes['rdflib_parse'])}"
@@ -774,8 +804,8 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                  f"raw rdflib not run at this size (--rdflib-max {b.args.rdflib_max:,})")
         lines += [f"### {n:,} institutions", "",
                   f"Safe-path floor (`Lineage.query('ASK {{ }}')`): {ms(notes['floor'])}; {parse}.", "",
-                  "| query | rows | safe path | raw pyoxigraph | safe / raw ox | safe − raw ox | guard | "
-                  "raw rdflib | safe / rdflib | rdflib rows |",
+                  ("| query | rows | safe path | raw pyoxigraph | safe / raw ox | safe − raw ox | guard | "
+                  "raw rdflib | safe / rdflib | rdflib rows |"),
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             if r.get("safe") is None:
@@ -795,16 +825,16 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
         lines.append("")
 
     lines += ["## 5. render: generation, file size, time to interactive in headless Chromium", "",
-              "`Lineage.open(data=[file]).render()` (the whole graph, in memory) of synthetic graphs "
+              ("`Lineage.open(data=[file]).render()` (the whole graph, in memory) of synthetic graphs "
               "of 1k, 5k and 20k institutions. Browser: Debian Chromium via playwright "
               f"(`{' '.join(CHROMIUM_ARGS)}`), page loaded from file:// with every other request "
               "blocked; time from navigation until `body[data-ready]` (the view's `markReady`, "
               "after vis-network's first `afterDrawing`) and the graph canvas has non-transparent "
-              "pixels; fresh browser context per load, median after one warm-up load.", ""]
+              "pixels; fresh browser context per load, median after one warm-up load."), ""]
     if b.render_note:
         lines += [f"Browser: {b.render_note}", ""]
-    lines += ["| institutions | nodes | edges | generation | HTML size | ready and drawn | "
-              "page clock: DOM ready | page clock: view ready | pixels drawn | requests blocked |",
+    lines += [("| institutions | nodes | edges | generation | HTML size | ready and drawn | "
+              "page clock: DOM ready | page clock: view ready | pixels drawn | requests blocked |"),
               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in b.renders:
         lines.append(f"| {r['size']:,} | {r['nodes']:,} | {r['edges']:,} | {ms(r['generate'])} | "
@@ -828,6 +858,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv[:1] == ["--rdflib-worker"]:
         rdflib_worker(argv[1])
+        return 0
+    if argv[:1] == ["--import-worker"]:
+        import_worker(*argv[1:4])
         return 0
     parser = argparse.ArgumentParser(description="lineage benchmarks (issue 9); see README.md")
     parser.add_argument("--quick", action="store_true", help="1k and 10k only (a few minutes)")
@@ -879,6 +912,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.trace_e2e(n)
             say("4. canned queries")
             bench.queries_at(n)
+            write_results(bench, info, started, (load_start, load_average()), Path(args.output))
         if not args.quick and 1000 in args.sizes:
             say("\n1b. import with validation (reported separately)")
             bench.import_validated(1000)
