@@ -107,6 +107,9 @@ def _open_on_disk(spec: str, writable: bool) -> Store:
     if _stored_fingerprint(store) != fingerprint:
         _fill(store, fingerprint)
         store._ox.flush()
+        if not writable:  # filled once; from now on read-only, like every later open
+            store.close()
+            return Store.open(spec, writable=False)
     return store
 
 

@@ -68,18 +68,11 @@ def to_oxigraph(term: Node):
 
 @dataclass(frozen=True)
 class DiskQuery:
-    """A query against an on-disk store, runnable in a freshly spawned process."""
+    """A query against an on-disk store, for the store's pool of read-only query workers."""
 
-    path: str
     query: str
     bindings: dict
-    needs_spawn = True
-
-    def __call__(self):
-        store = ox.Store.read_only(self.path)
-        substitutions = {ox.Variable(k): v for k, v in self.bindings.items()} or None
-        return store.query(self.query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                           substitutions=substitutions)
+    pool: object  # lineage.sparql.worker.WorkerPool
 
 
 def _first_line(exc: Exception) -> str:
@@ -135,6 +128,7 @@ class Store:
         self.spec = spec
         self.path, self.read_only = path, read_only
         self._ox = oxstore if oxstore is not None else ox.Store()
+        self._query_workers = None
 
     @classmethod
     def open(cls, spec: str | None, writable: bool = True) -> "Store":
@@ -168,10 +162,16 @@ class Store:
     def close(self) -> None:
         """Release the on-disk store (and its lock). A writer flushes first, so the next
         read-only open finds the data in table files instead of replaying a long log."""
+        self._changed()
         if self._ox is not None and self.path is not None and not self.read_only:
             with ENGINE_LOCK:
                 self._ox.flush()
         self._ox = None
+
+    def _changed(self) -> None:
+        """Query workers read a snapshot of an on-disk store: drop them after any write."""
+        if self._query_workers is not None:
+            self._query_workers.invalidate()
 
     # -- writing -------------------------------------------------------------------------
     def load_file(self, path: Path, graph: str) -> None:
@@ -180,6 +180,7 @@ class Store:
 
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> None:
         """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column."""
+        self._changed()
         try:
             with ENGINE_LOCK:
                 self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
@@ -190,6 +191,7 @@ class Store:
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make a named graph hold exactly these triples."""
+        self._changed()
         g = ox.NamedNode(graph)
         with ENGINE_LOCK:
             if self._has_graph(g):
@@ -199,11 +201,13 @@ class Store:
 
     def update(self, update: str) -> None:
         """Run a trusted SPARQL update (project prefixes bound), in one transaction."""
+        self._changed()
         with ENGINE_LOCK:
             self._ox.update(update, prefixes=PREFIXES)
 
     def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
         """Add quads in one transaction (all or nothing), after dropping `replace_graphs`."""
+        self._changed()
         with ENGINE_LOCK:
             for graph in replace_graphs:
                 g = ox.NamedNode(graph)
@@ -213,6 +217,7 @@ class Store:
 
     def load_store_graph(self, other: "Store", graph: str) -> None:
         """Copy one named graph of another store into this one."""
+        self._changed()
         quads = other.quads([graph])
         with ENGINE_LOCK:
             self._ox.extend(quads)
@@ -246,10 +251,14 @@ class Store:
 
     def evaluator(self, query: str, bindings: dict | None = None):
         """A callable that runs a (checked) query and returns the engine's streaming result;
-        the sparql worker calls it in a child process. On-disk stores are reopened read-only
-        in a spawned child (forking a process that has RocksDB open is not safe)."""
+        the sparql worker calls it in a child process. On-disk stores are read by long-lived
+        read-only workers (forking a process that has RocksDB open is not safe)."""
         if self.path is not None:
-            return DiskQuery(self.path, query, dict(bindings or {}))
+            if self._query_workers is None:
+                from .sparql.worker import WorkerPool
+
+                self._query_workers = WorkerPool(self.path)
+            return DiskQuery(query, dict(bindings or {}), self._query_workers)
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
 
         def evaluate():

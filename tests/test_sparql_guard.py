@@ -5,9 +5,14 @@ from __future__ import annotations
 import http.server
 import threading
 
+import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import XSD, Literal, URIRef
 
-from lineage.sparql import QueryRefused, QuerySyntaxError
+from lineage.sparql import QueryError, QueryRefused, QuerySyntaxError, check
+from lineage.sparql.guard import substitute
 
 CANARY_TOKEN = "canary-7f3e9a1c-do-not-leak"
 
@@ -139,3 +144,137 @@ def test_syntax_error_is_typed_with_position(bundled):
 def test_undefined_prefix_is_a_clear_error(run):
     result = run("query", "SELECT * WHERE { ?s nope:thing ?o }")
     assert result.exit_code == 2 and "nope" in result.stderr
+
+
+# -- the lexer: every place a keyword could hide --------------------------------------------
+
+def lexical_traps(url: str) -> list[str]:
+    """SERVICE clauses next to tokens a careless lexer would misread as comment or string."""
+    service = f"SERVICE <{url}/trap> {{ ?s ?p ?o }}"
+    return [
+        f"SELECT * WHERE {{ ?s <urn:x#frag> ?o . {service} }}",
+        f"PREFIX ex: <urn:x#> SELECT * WHERE {{ ?s ex:a\\#b ?o . {service} }}",
+        f"PREFIX ex: <urn:x#> SELECT * WHERE {{ ?s ex:a\\'b ?o . {service} }}",
+        f"SELECT * WHERE {{ ?s ?p \"it's\" . {service} }}",
+        f"SELECT * WHERE {{ ?s ?p '''a ' '' b''' . {service} }}",
+        f"SELECT * WHERE {{ ?s ?p \"\"\"a \\\"\"\" b\"\"\" . {service} }}",
+        f"SELECT * WHERE {{ ?s ?p \"a\\\"b\" . {service} }}",
+        f"SELECT * WHERE {{ # it's a comment\n {service} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o<?s) {service} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o < 3 && 2 > 1) {service} }}",
+        f"SELECT * WHERE {{{service}}}",
+        f"SELECT*WHERE{{SERVICE<{url}/t>{{?s ?p ?o}}}}",
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}/escaped> {{ ?s ?p ?o }} {service} }}",
+    ]
+
+
+def test_keywords_beside_tricky_tokens_are_refused(bundled, listener):
+    url, hits = listener
+    for query in lexical_traps(url):
+        with pytest.raises(QueryRefused) as refused:
+            bundled.query(query)
+        assert refused.value.construct == "SERVICE", query
+    assert hits == []
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?service ?from WHERE { ?service ?from ?load }",
+    "PREFIX ex: <urn:x#> SELECT * WHERE { ?s ex:service ex:from } LIMIT 1",
+    "SELECT * WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'SERVICE <urn:y> { }')) } LIMIT 1",
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o != '''insert data { } '''@en) } LIMIT 1",
+    "SELECT * WHERE { ?s <https://example.org/vocab#FROM> ?o } # LOAD <urn:z>",
+    "SELECT * WHERE { ?s ?p \"He said \\\"DELETE\\\"\" }",
+    # one prefixed name (local names may hold inner dots), as the engine reads it too
+    "PREFIX ex: <urn:x#> SELECT * WHERE { ?s ex:p.SERVICE <urn:o> { ?s ?p ?o } }",
+])
+def test_the_words_as_names_strings_iris_and_comments_pass(bundled, query):
+    bundled.query(query)
+
+
+def test_query_form_is_read_past_the_prologue(bundled):
+    result = bundled.query("PREFIX ex: <urn:x#> # SELECT\nASK { ?s a lin:University }")
+    assert result.kind == "ASK" and result.boolean is True
+
+
+@pytest.mark.parametrize("query,line,columns", [
+    ("SELECT * WHERE { ?s ?p }", 1, (18, 25)),
+    ("SELECT ?x WHERE {\n  ?x rdfs:label \n}", 2, (3, 3)),
+    ("SELECT * WHERE {\n  ?s nope:thing ?o }", 2, (6, 6)),
+    ("SELECT * WHERE { ?s <urn:p> \"中文\" }}", 1, (35, 35)),  # columns count characters
+    ("SELECT (COUNT(?s) AS ?c) ?x WHERE { ?s ?p ?x }", 1, (1, 47)),  # only the engine objects
+])
+def test_syntax_errors_point_at_line_and_column(bundled, query, line, columns):
+    with pytest.raises(QuerySyntaxError) as err:
+        bundled.query(query)
+    assert err.value.line == line, str(err.value)
+    assert columns[0] <= err.value.column <= columns[1], str(err.value)
+
+
+def test_undeclared_prefix_names_the_prefix(bundled):
+    with pytest.raises(QuerySyntaxError) as err:
+        bundled.query("SELECT * WHERE { ?s nope:thing ?o }")
+    assert "undefined prefix 'nope:'" in str(err.value)
+    declared = "PREFIX nope: <urn:nope#> SELECT * WHERE { ?s nope:thing ?o }"
+    assert bundled.query(declared).rows == []
+
+
+_FRAGMENTS = ["'", '"', "'''", '"""', "#", "\\", "<", ">", "<urn:a#b>", "\n", " ", "{", "}",
+              "?s", "ex:a", "ex:a\\#", "ex:b.", "@en", "\\'", "FILTER(", ")", ".", "SERVICE",
+              "service", "x", "1"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14))
+def test_whatever_the_guard_passes_makes_no_request(listener, parts):
+    """Differential: any text the guard lets through, evaluated by the engine itself, must
+    not reach the listener (SERVICE clauses are planted among lexically tricky fragments)."""
+    url, hits = listener
+    before = len(hits)
+    service = f"SERVICE <{url}/fuzz> {{ ?s ?p ?o }}"
+    text = ("PREFIX ex: <urn:x#> SELECT * WHERE { " + "".join(parts) + f" {service} "
+            + "".join(reversed(parts)) + " }")
+    try:
+        check(text)
+    except QueryError:  # refused, or an undeclared prefix: never evaluated
+        return
+    try:
+        list(ox.Store().query(text))
+    except (SyntaxError, OSError):
+        pass
+    assert len(hits) == before, text
+
+
+# -- parameters written into the query -------------------------------------------------------
+
+def test_substitute_keeps_the_column_and_leaves_modifiers():
+    text = ("SELECT DISTINCT ?x (STR(?x) AS ?s) WHERE { ?x ?p ?o { SELECT ?x WHERE { ?x a ?t } } "
+            "BIND(?x AS ?y) } ORDER BY ?x")
+    bound = substitute(text, {"x": URIRef("urn:a")})
+    assert bound == ("SELECT DISTINCT (<urn:a> AS ?x) (STR(<urn:a>) AS ?s) WHERE { <urn:a> ?p ?o "
+                     "{ SELECT (<urn:a> AS ?x) WHERE { <urn:a> a ?t } } BIND(<urn:a> AS ?y) } "
+                     "ORDER BY ?x")
+
+
+def test_substitute_writes_literals_safely():
+    bound = substitute('ASK { ?s ?p ?v } # ?v', {"v": Literal('a"b\\c\n} SERVICE <urn:x> {', lang="zh")})
+    assert bound == 'ASK { ?s ?p "a\\"b\\\\c\\n} SERVICE <urn:x> {"@zh } # ?v'
+    assert check(bound).kind == "ASK"
+    typed = substitute("ASK { ?s ?p ?v }", {"v": Literal("2016", datatype=XSD.gYear)})
+    assert typed == 'ASK { ?s ?p "2016"^^<http://www.w3.org/2001/XMLSchema#gYear> }'
+
+
+def test_substitute_refuses_an_iri_that_would_break_out():
+    with pytest.raises(QueryError):
+        substitute("ASK { ?s ?p ?v }", {"v": URIRef("urn:x> } SERVICE <http://evil/> { ?a ?b ?c")})
+
+
+def test_bound_parameter_reaches_inner_groups(bundled):
+    """Regression: pyoxigraph's substitutions bind at the root only, so BIND(?institution AS
+    ?node) inside a UNION branch saw nothing and sources-of listed every source in the graph."""
+    wheat = "https://w3id.org/lineage/id/inst/national-wheat-engineering-technology-research-center"
+    result = bundled.run_canned("sources-of", {"institution": wheat})
+    rows = [dict(zip(result.variables, row)) for row in result.rows]
+    own = [r for r in rows if str(r["supports"]) in ("the institution", "its names")]
+    assert own and {str(r["node"]) for r in own} == {wheat}
+    assert {str(r["institution"]) for r in rows} == {wheat}

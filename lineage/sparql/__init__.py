@@ -9,10 +9,11 @@ from collections.abc import Mapping
 
 from rdflib.term import Node
 
-from ..store import Store, to_oxigraph
-from .guard import CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check
-from .results import FORMATS, QueryResult, decode, render
-from .worker import Limits, QueryLimitExceeded, QueryTimeout, run_in_worker
+from ..store import Store
+from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check,
+                    explain_syntax_error, substitute)
+from .results import FORMATS, QueryResult, RowDecoder, render
+from .worker import EngineSyntaxError, Limits, QueryLimitExceeded, QueryTimeout, run_in_worker
 
 __all__ = ["FORMATS", "Limits", "QueryError", "QueryLimitExceeded", "QueryRefused", "QueryResult",
            "QuerySyntaxError", "QueryTimeout", "check", "render", "run_query"]
@@ -22,10 +23,15 @@ def run_query(store: Store, text: str, limits: Limits = Limits(),
               bindings: Mapping[str, Node] | None = None) -> QueryResult:
     """Check an untrusted query, evaluate it in a bounded worker, and decode the answer.
 
-    `bindings` pre-bind variables (canned-query parameters) without touching the query text.
+    `bindings` pre-bind variables (canned-query parameters): each term is written into the
+    query in SPARQL syntax (see guard.substitute) and the result is checked like any query.
     """
+    text = substitute(text, bindings or {})
     checked: CheckedQuery = check(text)
-    evaluate = store.evaluator(checked.text, {k: to_oxigraph(v) for k, v in (bindings or {}).items()})
-    raw = run_in_worker(evaluate, checked.kind, limits)
-    rows = [tuple(decode(t) for t in row) for row in raw.rows]
-    return QueryResult(checked.kind, raw.variables, rows, raw.boolean, raw.truncated, raw.seconds)
+    evaluate = store.evaluator(checked.text)
+    try:
+        raw = run_in_worker(evaluate, checked.kind, limits, RowDecoder())
+    except EngineSyntaxError as exc:
+        raise explain_syntax_error(str(exc), text) from None
+    return QueryResult(checked.kind, raw.variables, raw.rows, raw.boolean, raw.truncated,
+                       raw.seconds)

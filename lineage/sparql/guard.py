@@ -1,27 +1,51 @@
-"""First safety layer for untrusted SPARQL: parse once, refuse what reaches outside the graph.
+"""First safety layer for untrusted SPARQL: refuse every word that could reach outside the graph.
 
 A query pasted from a paper or a colleague must never reach the network or the file system.
-rdflib's parser reads the query; we walk the whole parse tree (iteratively, so nesting cannot
-exhaust the stack) and refuse SERVICE in any form or place, any FROM / FROM NAMED dataset
-clause, and every update (LOAD, INSERT, DELETE, CLEAR, ...). See security-findings 1.4.
+The guard reads the query as SPARQL's lexer does (comments, string literals, IRIs, prefixed
+names and variables are not keywords) and refuses the keyword SERVICE anywhere, FROM / FROM
+NAMED, and every update keyword (LOAD, INSERT, DELETE, CLEAR, ...). It does not need the
+grammar: none of these words may appear as a keyword in a query we run, wherever it stands,
+so there is no parse tree for an attacker to hide them in. The engine parses the query once,
+in the worker, and its syntax errors come back as QuerySyntaxError with line and column.
+
+The text is read twice, once with IRIs as SPARQL reads them and once with every '<' taken as
+an operator; a keyword seen in either reading is refused, so a lexer disagreement about where
+an IRI ends cannot hide one. This costs well under a millisecond (rdflib's parser took 15-60).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+
+from rdflib.term import Literal, Node, URIRef
 
 from ..errors import LineageError
 from ..namespaces import PREFIXES
 
-#: rdflib's SPARQL grammar (pyparsing) is not thread-safe: one parse at a time (findings 6).
-_PARSE_LOCK = threading.Lock()
+_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_OUTSIDE = {"SERVICE": "queries may not call other endpoints",
+            "FROM": "queries run over the loaded graph only; use GRAPH to pick a named graph"}
+_UPDATES = ("LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
+            "USING")
+_UPDATE_REASON = "updates are not run by `lineage query`; use `lineage import`"
 
-_KINDS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-          "DescribeQuery": "DESCRIBE"}
-_UPDATE_NAMES = {"Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE",
-                 "Add": "ADD", "Move": "MOVE", "Copy": "COPY", "InsertData": "INSERT DATA",
-                 "DeleteData": "DELETE DATA", "DeleteWhere": "DELETE WHERE", "Modify": "DELETE/INSERT"}
+# One token at a time; "skip" tokens can hide words, "name" tokens are never keywords.
+_COMMENT = r"\#[^\n\r]*"
+_LONG_STRINGS = r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\[\s\S]|\"(?!\"\"))*\"\"\""
+_SHORT_STRINGS = r"'(?:[^'\\\n\r]|\\[^\n\r])*'|\"(?:[^\"\\\n\r]|\\[^\n\r])*\""
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2}"
+_NAME_CHAR = rf"(?:[\w\-\u00B7:]|{_LOCAL_ESCAPE})"
+_LOCAL = rf"(?:{_NAME_CHAR}(?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?"
+# ?var $var, @lang, _:bnode and prefix:local (PN_LOCAL's inner dots and escapes) are one token
+_NAMES = rf"[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|_:{_LOCAL}|(?:[A-Za-z][\w\-.]*)?:{_LOCAL}"
+_WORD = r"[A-Za-z_]\w*"
+_SKIP = rf"\s+|{_COMMENT}|{_LONG_STRINGS}|{_SHORT_STRINGS}"
+_READING_IRIS = re.compile(rf"(?P<skip>{_SKIP}|{_IRI})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
+_READING_NO_IRIS = re.compile(rf"(?P<skip>{_SKIP})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
 
 
 class QueryError(LineageError):
@@ -41,7 +65,7 @@ class QuerySyntaxError(QueryError):
 
     def __init__(self, message: str, line: int, column: int, text: str):
         self.line, self.column = line, column
-        lines = text.split("\n") or [""]  # pyparsing counts lines at "\n" only
+        lines = text.split("\n") or [""]
         shown = lines[line - 1] if 0 < line <= len(lines) else ""
         caret = " " * max(0, column - 1) + "^"
         super().__init__(f"SPARQL syntax error at line {line}, column {column}: {message}\n"
@@ -56,67 +80,169 @@ class CheckedQuery:
     kind: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
 
 
-def check(text: str) -> CheckedQuery:
-    """Parse a query once and refuse anything that could reach the network or file system."""
+def check(text: str, known_prefixes: Iterable[str] = PREFIXES) -> CheckedQuery:
+    """Refuse any query whose keywords could reach the network, the file system or the store;
+    name an undeclared prefix (the engine's own message for it is a list of characters)."""
+    tokens = list(_tokens(text, _READING_IRIS))
+    for reading in (tokens, list(_tokens(text, _READING_NO_IRIS))):
+        words = [value.upper() for group, value, _ in reading if group == "word"]
+        for index, word in enumerate(words):
+            _refuse(word, words[index + 1] if index + 1 < len(words) else "")
+    _refuse_undeclared_prefixes(text, tokens, set(known_prefixes))
+    kind = next((value.upper() for group, value, _ in tokens
+                 if group == "word" and value.upper() in _QUERY_FORMS), "SELECT")
+    return CheckedQuery(text, kind)
+
+
+def substitute(text: str, bindings: Mapping[str, Node]) -> str:
+    """The query with each bound variable replaced by its term, written in SPARQL syntax.
+
+    pyoxigraph applies `substitutions` at the root of the query, so a bound variable is still
+    free inside UNION branches and property paths: BIND(?x AS ?node) there saw nothing and a
+    path from ?x walked the whole graph. Writing the term into the text lets the engine start
+    from it. In a SELECT list `?x` becomes `(TERM AS ?x)`, so the column stays; after the last
+    closing brace (ORDER BY, GROUP BY) the variable is left as it is. The result still goes
+    through check()."""
+    if not bindings:
+        return text
+    terms = {name: _sparql_term(node) for name, node in bindings.items()}
+    out, last, depth, parens, in_select = [], 0, 0, 0, False
+    for group, value, start in _tokens(text, _READING_IRIS):
+        gap = text[last:start]
+        depth, parens, in_select = _track(gap, depth, parens, in_select)
+        out.append(gap)
+        last = start + len(value)
+        if group == "word" and value.upper() == "SELECT":
+            in_select, parens = True, 0
+        elif group == "word" and value.upper() == "WHERE":
+            in_select = False
+        elif group == "name" and value[0] in "?$" and value[1:] in terms and (in_select or depth):
+            term = terms[value[1:]]
+            value = f"({term} AS ?{value[1:]})" if in_select and parens == 0 else term
+        out.append(value)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _track(gap: str, depth: int, parens: int, in_select: bool) -> tuple[int, int, bool]:
+    """Brace depth, parenthesis depth and whether a SELECT list is open, after some
+    punctuation."""
+    for char in gap:
+        if char == "{":
+            depth, in_select = depth + 1, False
+        elif char == "}":
+            depth -= 1
+        elif char == "(":
+            parens += 1
+        elif char == ")":
+            parens -= 1
+    return depth, parens, in_select
+
+
+_SAFE_IRI = re.compile(r"[^<>\"{}|^`\\\x00-\x20]*")
+_STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANGUAGE = re.compile(r"[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+
+
+def _sparql_term(node: Node) -> str:
+    """An IRI or literal in SPARQL syntax; an IRI that could not stand in <...> is refused."""
+    if isinstance(node, URIRef):
+        iri = str(node)
+        if not _SAFE_IRI.fullmatch(iri):
+            raise QueryError(f"cannot bind {iri!r}: not a valid IRI")
+        return f"<{iri}>"
+    if isinstance(node, Literal):
+        body = '"' + str(node).translate(_STRING_ESCAPES) + '"'
+        if node.language:
+            if not _LANGUAGE.fullmatch(node.language):
+                raise QueryError(f"cannot bind a literal tagged {node.language!r}")
+            return f"{body}@{node.language}"
+        if node.datatype is not None and str(node.datatype) != _XSD_STRING:
+            return f"{body}^^{_sparql_term(URIRef(node.datatype))}"
+        return body
+    raise QueryError(f"cannot bind {node!r}: only IRIs and literals can be bound")
+
+
+def _tokens(text: str, reading: re.Pattern) -> Iterator[tuple[str, str, int]]:
+    """(group, text, offset) of each token. A character no token matches (punctuation, or a
+    quote that opens no complete string) is stepped over alone, so nothing is skipped on a
+    guess."""
+    position, end = 0, len(text)
+    while position < end:
+        match = reading.match(text, position)
+        if match is None:
+            position += 1
+            continue
+        yield match.lastgroup, match.group(), position
+        position = match.end()
+
+
+def _refuse_undeclared_prefixes(text: str, tokens: list, known: set[str]) -> None:
+    declared = set(known)
+    previous = ""
+    for group, value, offset in tokens:
+        if group == "name" and value[0] not in "?$@_" and ":" in value:
+            prefix = value.split(":", 1)[0]
+            if previous == "PREFIX":
+                declared.add(prefix)
+            elif prefix not in declared:
+                line, column = _position(text, offset)
+                raise QuerySyntaxError(f"undefined prefix '{prefix}:' (declare it with "
+                                       f"PREFIX {prefix}: <...>)", line, column, text)
+        if group != "skip":
+            previous = value.upper()
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _refuse(word: str, following: str) -> None:
+    if word == "SERVICE":
+        raise QueryRefused("SERVICE", _OUTSIDE["SERVICE"])
+    if word == "FROM":
+        raise QueryRefused("FROM NAMED" if following == "NAMED" else "FROM", _OUTSIDE["FROM"])
+    if word in _UPDATES:
+        raise QueryRefused(_update_name(word, following), _UPDATE_REASON)
+
+
+def _update_name(word: str, following: str) -> str:
+    if word in ("INSERT", "DELETE") and following in ("DATA", "WHERE"):
+        return f"{word} {following}"
+    if word in ("INSERT", "DELETE"):
+        return "DELETE/INSERT"
+    return word
+
+
+#: rdflib's SPARQL grammar (pyparsing) is not thread-safe: one parse at a time.
+_RDFLIB_PARSER = threading.Lock()
+_ENGINE_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+
+
+def explain_syntax_error(engine_message: str, text: str) -> QueryError:
+    """A clear error for a query the engine could not parse.
+
+    The engine names the furthest place its grammar tried, often the end of the query, so
+    rdflib's parser, which stops at the offending token, is asked first (only on this error
+    path, where its 15-60 ms do not matter); the engine's position is the fallback."""
     from pyparsing import ParseException
-    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
-    with _PARSE_LOCK:
+    with _RDFLIB_PARSER:
         try:
-            parsed = parseQuery(text)
+            parseQuery(text)
         except ParseException as exc:
-            _refuse_if_update(text)
-            raise QuerySyntaxError(_syntax_message(exc), exc.lineno, exc.col, text) from None
-        _refuse_outside_access(parsed)
-        try:
-            translateQuery(parsed, initNs=PREFIXES)
-        except Exception as exc:  # undefined prefix, bad aggregate, ...: rdflib's own wording
-            raise QueryError(f"SPARQL error: {_first_line(exc)}") from None
-    return CheckedQuery(text, _KINDS.get(parsed[1].name, parsed[1].name))
-
-
-def _walk(tree):
-    """Every node of a parse tree, depth-first, without recursion."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
-            stack.extend(list(node))
-
-
-def _refuse_outside_access(parsed) -> None:
-    for node in _walk(parsed):
-        name = getattr(node, "name", None)
-        if name == "ServiceGraphPattern":
-            raise QueryRefused("SERVICE", "queries may not call other endpoints")
-        if name == "DatasetClause" or (isinstance(node, dict) and dict.get(node, "datasetClause")):
-            named = any(dict.get(n, "named") for n in _walk(node) if isinstance(n, dict))
-            raise QueryRefused("FROM NAMED" if named else "FROM",
-                               "queries run over the loaded graph only; use GRAPH to pick a named graph")
-
-
-def _refuse_if_update(text: str) -> None:
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        update = parseUpdate(text)
-    except ParseException:
-        return
-    names = [getattr(op, "name", "") for op in update.get("request", [])]
-    construct = next((_UPDATE_NAMES[n] for n in names if n in _UPDATE_NAMES), "UPDATE")
-    raise QueryRefused(construct, "updates are not run by `lineage query`; use `lineage import`")
-
-
-def _syntax_message(exc) -> str:
-    message = str(exc.msg)
-    return message[0].lower() + message[1:] if message else "unexpected input"
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+            message = str(exc.msg) or "unexpected input"
+            return QuerySyntaxError(message[0].lower() + message[1:], exc.lineno, exc.col, text)
+        except Exception:  # noqa: BLE001 - rdflib failing otherwise says nothing useful here
+            pass
+    match = _ENGINE_POSITION.search(engine_message)
+    if match is None:
+        return QueryError(f"SPARQL syntax error: {engine_message}")
+    detail = " ".join(match.group(3).split())
+    detail = detail if len(detail) <= 160 else detail[:157] + "..."
+    return QuerySyntaxError(f"the engine reports: {detail}", int(match.group(1)),
+                            int(match.group(2)), text)

@@ -35,6 +35,26 @@ def decode(term) -> Node | None:
     return Literal(text, datatype=None if datatype in (None, _XSD_STRING) else URIRef(datatype))
 
 
+class RowDecoder:
+    """Decodes result rows batch by batch, each distinct term once: rows repeat the same IRIs
+    and literals, and building an rdflib term (IRI check, literal casting) dominates."""
+
+    def __init__(self):
+        self._seen: dict = {None: None}
+
+    def __call__(self, rows: list[tuple]) -> list[tuple[Node | None, ...]]:
+        seen, out = self._seen, []
+        for row in rows:
+            decoded = []
+            for term in row:
+                node = seen.get(term, seen)
+                if node is seen:
+                    node = seen[term] = decode(term)
+                decoded.append(node)
+            out.append(tuple(decoded))
+        return out
+
+
 @dataclass
 class QueryResult:
     """SELECT rows, an ASK answer, or CONSTRUCT/DESCRIBE triples (as rows of three)."""
