@@ -2,13 +2,16 @@
 
 The edges live in their own named graph, rebuilt on load, so they are never hand-written
 and never stale; after an import only the new file's events and memberships are derived.
-The work is one SPARQL update run inside the engine (or by the server, for sparql: stores),
-so no triple travels through Python. Establishment and acceptance events are not
+The work is done inside the engine: CONSTRUCT queries whose triples are added to the
+derived graph in one transaction (three times faster than the same SPARQL INSERT in
+pyoxigraph), or, for sparql: stores, one SPARQL update run by the server. Establishment and acceptance events are not
 successions (their originals are founders or the institution itself): they give no edge.
 Traversal in the library reads the events themselves, so it can show status.
 """
 
 from __future__ import annotations
+
+import pyoxigraph as ox
 
 from .namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, SETTLED_STATUSES
 from .store import Store
@@ -16,7 +19,6 @@ from .store import Store
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
 
 _EVENT_EDGES = """
-INSERT {{ GRAPH <{derived}> {{ {template} }} }}
 WHERE {{
   GRAPH {scope} {{ ?e a ?type }} VALUES ?type {{ {types} }}
   GRAPH ?g2 {{ ?e lin:status ?status }} VALUES ?status {{ {statuses} }}
@@ -25,7 +27,6 @@ WHERE {{
 }}"""
 
 _UNIT_EDGES = """
-INSERT {{ GRAPH <{derived}> {{ ?member <{edge}> ?unit }} }}
 WHERE {{
   GRAPH {scope} {{ ?m a org:Membership }}
   GRAPH ?g2 {{ ?m org:role <{role}> }}
@@ -45,39 +46,58 @@ def _iris(items) -> str:
     return " ".join(f"<{i}>" for i in sorted(items))
 
 
-def derive_update(store: Store, scope: str = "?g1") -> str:
-    """The SPARQL update that adds the shortcut edges implied by events and memberships in
-    `scope` (a graph variable for all graphs, or one graph IRI)."""
+def _rules(store, scope: str) -> list[tuple[str, str]]:
+    """(triple template, WHERE clause) of each kind of shortcut edge implied by the events and
+    memberships in `scope` (a graph variable for all graphs, or one graph IRI)."""
     lineage_types = _subclasses(store, LIN.ChangeEvent) - _subclasses(store, LIN.Establishment) \
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
     mergers = _subclasses(store, LIN.Merger)
     settled, pending = _iris(SETTLED_STATUSES), _iris(PENDING_STATUSES)
-    parts = []
+    rules = []
     for types, statuses, template in (
             (lineage_types, settled, f"?o <{LIN.succeededBy}> ?r . ?r <{LIN.precededBy}> ?o"),
             (conversions, settled, f"?o <{LIN.convertedInto}> ?r"),
             (mergers, settled, f"?o <{LIN.mergedInto}> ?r"),
             (lineage_types, pending, f"?o <{LIN.pendingSuccessor}> ?r")):
-        parts.append(_EVENT_EDGES.format(derived=DERIVED_GRAPH, template=template, scope=scope,
-                                         types=_iris(types), statuses=statuses))
+        rules.append((template, _EVENT_EDGES.format(scope=scope, types=_iris(types),
+                                                   statuses=statuses)))
     for role, edge in ((LIN.SupportingUnit, LIN.supportingUnit), (LIN.ManagingUnit, LIN.managingUnit)):
-        parts.append(_UNIT_EDGES.format(derived=DERIVED_GRAPH, edge=edge, role=role, scope=scope))
-    return " ;\n".join(parts)
+        rules.append((f"?member <{edge}> ?unit", _UNIT_EDGES.format(role=role, scope=scope)))
+    return rules
 
 
-def derive(store: Store) -> int:
+def derive_update(store, scope: str = "?g1") -> str:
+    """The SPARQL update that adds the shortcut edges implied by events and memberships in
+    `scope` (for stores whose engine runs elsewhere)."""
+    return " ;\n".join(f"INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ {template} }} }}\n{where}"
+                        for template, where in _rules(store, scope))
+
+
+def _add_edges(store, scope: str, rebuild: bool) -> None:
+    if not isinstance(store, Store):  # a remote engine: one update, run by the server
+        drop = f"DROP SILENT GRAPH <{DERIVED_GRAPH}> ;\n" if rebuild else ""
+        store.update(drop + derive_update(store, scope))
+        return
+    graph = ox.NamedNode(str(DERIVED_GRAPH))
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+             for template, where in _rules(store, scope)
+             for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
+    store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)] if rebuild else ())
+
+
+def derive(store) -> int:
     """Rebuild the derived graph from everything loaded; returns the number of triples."""
-    store.update(f"DROP SILENT GRAPH <{DERIVED_GRAPH}> ;\n" + derive_update(store))
+    _add_edges(store, "?g1", rebuild=True)
     return _count(store)
 
 
-def derive_graph(store: Store, graph: str) -> int:
+def derive_graph(store, graph: str) -> int:
     """Add the shortcut edges implied by one (newly imported) named graph."""
-    store.update(derive_update(store, f"<{graph}>"))
+    _add_edges(store, f"<{graph}>", rebuild=False)
     return _count(store)
 
 
-def _count(store: Store) -> int:
+def _count(store) -> int:
     (n,), = store.select(_COUNT).rows
     return int(n.toPython())

@@ -120,7 +120,7 @@ def _bind(graph) -> None:
 def network_graph(store: Store) -> nx.MultiDiGraph:
     """Institutions (and units) as nodes; lineage events and memberships as edges, with their
     dates, statuses and sources as attributes; node start/end dates for Gephi's timeline."""
-    net = project(store, all_institutions(store), None, with_units=True)
+    net = project(store, all_institutions(store), None, with_units=True, whole=True)
     graph = nx.MultiDiGraph(mode="dynamic")
     nodes = sorted(set(net.lineage.nodes) | set(net.units.nodes))
     starts, ends = _start_dates(net), _end_dates(net)

@@ -10,6 +10,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 _PRECISION = {XSD.date: "day", XSD.gYearMonth: "month", XSD.gYear: "year", XSD.dateTime: "time"}
+_PRECISION_BY_IRI = {str(datatype): precision for datatype, precision in _PRECISION.items()}
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,13 @@ class DateValue:
 
     @classmethod
     def from_literal(cls, literal) -> "DateValue | None":
-        if not isinstance(literal, Literal):
-            return None
-        return cls(str(literal), _PRECISION.get(literal.datatype, "unknown"))
+        """From an rdflib Literal or a store PlainLiteral; None for anything else."""
+        if isinstance(literal, Literal):
+            return cls(str(literal), _PRECISION.get(literal.datatype, "unknown"))
+        datatype = getattr(literal, "datatype", None)
+        if hasattr(literal, "lexical"):
+            return cls(literal.lexical, _PRECISION_BY_IRI.get(datatype, "unknown"))
+        return None
 
     def __str__(self) -> str:
         return self.lexical

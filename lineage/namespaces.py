@@ -1,5 +1,7 @@
 """Every namespace and named-graph IRI the project uses, defined once (DESIGN section 4)."""
 
+from functools import lru_cache
+
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, QB, RDF, RDFS, SH, SKOS, XSD, ORG
 
@@ -74,8 +76,10 @@ def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
+@lru_cache(maxsize=65536)
 def shorten(iri: str) -> str:
-    """A prefixed name for an IRI in a project namespace, else the IRI itself."""
+    """A prefixed name for an IRI in a project namespace, else the IRI itself (memoised: views
+    and traces shorten the same type and status IRIs tens of thousands of times)."""
     best = ""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(ns) > len(best):

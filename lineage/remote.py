@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from .errors import UsageError
 from .namespaces import sparql_prologue
-from .store import Rows, read_input_file, rdf_format_for, to_oxigraph, to_rdflib
+from .store import Rows, read_input_file, rdf_format_for, to_oxigraph, to_plain, to_rdflib
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -108,6 +108,11 @@ class RemoteStore:
         variables = tuple(v.value for v in solutions.variables)
         return Rows(variables, [tuple(to_rdflib(s[v]) for v in variables) for s in solutions])
 
+    def select_plain(self, query: str) -> Rows:
+        solutions = self._results(query)
+        variables = tuple(v.value for v in solutions.variables)
+        return Rows(variables, [tuple(map(to_plain, s)) for s in solutions])
+
     def ask(self, query: str) -> bool:
         return bool(self._results(query))
 
@@ -171,7 +176,7 @@ class RemoteStore:
     def load_file(self, path: Path, graph: str) -> None:
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
-    def load_bytes(self, data: bytes, fmt, graph: str, name: str) -> None:
+    def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False) -> None:
         """Parse RDF locally (strictly) and send it to the server in one update."""
         from .errors import InputError
         from .ingest.rdf import parse_rdf

@@ -22,6 +22,7 @@ SELECT ?s ?title ?publisher ?date ?url ?viaTitle ?descriptive ?confidence WHERE 
 }}"""
 
 _CITES = "SELECT ?n ?s WHERE {{ VALUES ?n {{ {values} }} ?n dcterms:source ?s }}"
+_ALL_CITES = "SELECT ?n ?s WHERE { ?n dcterms:source ?s }"
 
 CHUNK = 2000
 
@@ -40,7 +41,7 @@ def source_refs(store: Store, iris: Iterable) -> dict[str, SourceRef]:
     """SourceRefs for source IRIs (a source with two titles or dates keeps one; validate flags it)."""
     found: dict[str, SourceRef] = {}
     for chunk in chunks(sorted({str(i) for i in iris})):
-        for r in store.select(_DESCRIBE.format(values=values(chunk))).bindings():
+        for r in store.select_plain(_DESCRIBE.format(values=values(chunk))).bindings():
             iri = str(r["s"])
             if iri not in found:
                 found[iri] = SourceRef(
@@ -49,16 +50,21 @@ def source_refs(store: Store, iris: Iterable) -> dict[str, SourceRef]:
                     date=DateValue.from_literal(r.get("date")),
                     url=str(r["url"]) if "url" in r else None,
                     cited_via=str(r["viaTitle"]) if "viaTitle" in r else None,
-                    title_is_descriptive=bool(r["descriptive"].toPython()) if "descriptive" in r else False,
+                    title_is_descriptive=str(r.get("descriptive", "false")) in ("true", "1"),
                     confidence=shorten(str(r["confidence"])) if "confidence" in r else None,
                 )
     return found
 
 
-def citations(store: Store, nodes: Iterable) -> dict[str, list[SourceRef]]:
-    """The sources each node cites, sorted by date then title."""
-    pairs = [(str(n), str(s)) for chunk in chunks(sorted({str(n) for n in nodes}))
-             for n, s in store.select(_CITES.format(values=values(chunk)))]
+def citations(store: Store, nodes: Iterable, whole: bool = False) -> dict[str, list[SourceRef]]:
+    """The sources each node cites, sorted by date then title. `whole`: the nodes are most
+    of the graph, so every citation is read in one query and filtered here."""
+    wanted = {str(n) for n in nodes}
+    if whole:
+        pairs = [(n, s) for n, s in store.select_plain(_ALL_CITES) if n in wanted]
+    else:
+        pairs = [(n, s) for chunk in chunks(sorted(wanted))
+                 for n, s in store.select_plain(_CITES.format(values=values(chunk)))]
     refs = source_refs(store, (s for _, s in pairs))
     cited: dict[str, list[SourceRef]] = defaultdict(list)
     for node, source in sorted(set(pairs)):

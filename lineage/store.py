@@ -51,6 +51,50 @@ def to_rdflib(term) -> Node | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class PlainLiteral:
+    """A literal as plain strings, for the library's own queries: building rdflib terms cost
+    two thirds of projecting a 20,000-institution view."""
+
+    lexical: str
+    language: str | None = None
+    datatype: str | None = None
+
+    def __str__(self) -> str:
+        return self.lexical
+
+
+def to_plain(term) -> str | PlainLiteral | None:
+    """An IRI as its string, a blank node as '_:id', a literal as a PlainLiteral."""
+    if term is None:
+        return None
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return term.value
+    if kind is ox.Literal:
+        language = term.language
+        return PlainLiteral(term.value, language, None if language else term.datatype.value)
+    if kind is ox.BlankNode:
+        return f"_:{term.value}"
+    raise TypeError(f"unsupported term {term!r}")
+
+
+class _Converter:
+    """to_rdflib with a memo for one answer: rows repeat the same IRIs (types, statuses,
+    units), and building an rdflib term (IRI check, literal casting) is the dominant cost."""
+
+    def __init__(self):
+        self._seen: dict = {}
+
+    def __call__(self, term) -> Node | None:
+        if term is None:
+            return None
+        node = self._seen.get(term)
+        if node is None:
+            node = self._seen[term] = to_rdflib(term)
+        return node
+
+
 def to_oxigraph(term: Node):
     """A pyoxigraph term for an rdflib term."""
     if isinstance(term, URIRef):
@@ -178,16 +222,33 @@ class Store:
         """Parse one RDF file strictly into a named graph; nothing is added if it fails."""
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
-    def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> None:
-        """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column."""
+    def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str,
+                   bulk: bool = False) -> None:
+        """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column.
+
+        `bulk` (on-disk stores): parse the whole input first, then write it with the engine's
+        bulk loader, which skips the transaction log (2.5x faster than a transactional load);
+        if writing fails midway, the graph is removed again."""
         self._changed()
         try:
             with ENGINE_LOCK:
-                self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
+                if bulk and self.path is not None:
+                    self._bulk_load(data, fmt, ox.NamedNode(graph))
+                else:
+                    self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
         except SyntaxError as exc:
             message = str(exc.msg if hasattr(exc, "msg") else exc)
             message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
             raise InputError(message, file=name, line=exc.lineno, column=exc.offset) from None
+
+    def _bulk_load(self, data: bytes, fmt: ox.RdfFormat, graph: ox.NamedNode) -> None:
+        for _ in ox.parse(data, format=fmt):  # a syntax error stops here, before any write
+            pass
+        try:
+            self._ox.bulk_load(data, format=fmt, to_graph=graph)
+        except BaseException:
+            self._ox.remove_graph(graph)
+            raise
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make a named graph hold exactly these triples."""
@@ -242,7 +303,16 @@ class Store:
         with ENGINE_LOCK:
             solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
             variables = tuple(v.value for v in solutions.variables)
-            rows = [tuple(to_rdflib(s[v]) for v in variables) for s in solutions]
+            term = _Converter()
+            rows = [tuple(map(term, s)) for s in solutions]
+        return Rows(variables, rows)
+
+    def select_plain(self, query: str) -> Rows:
+        """select() with plain terms (see to_plain), for the library's own bulk queries."""
+        with ENGINE_LOCK:
+            solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+            variables = tuple(v.value for v in solutions.variables)
+            rows = [tuple(map(to_plain, s)) for s in solutions]  # a solution iterates in variable order
         return Rows(variables, rows)
 
     def ask(self, query: str) -> bool:

@@ -212,7 +212,7 @@ def find_path(store: Store, start: InstitutionRef, end: InstitutionRef,
             if end.iri in members:
                 net = project(store, members, step)
                 return _path_on(net, start, end, directed=step)
-    net = project(store, all_institutions(store), None, with_units=via_units)
+    net = project(store, all_institutions(store), None, with_units=via_units, whole=True)
     return _path_on(net, start, end, directed=None, via_units=via_units)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import hammer
 
@@ -34,12 +32,11 @@ def generated(tmp_path_factory):
     return Lineage.open(data=[path], bundled=False)
 
 
+@pytest.mark.timeout(120)  # a hang guard, not a speed check
 def test_cartesian_count_ends_with_a_timeout(generated):
-    started = time.monotonic()
     with pytest.raises(QueryTimeout) as err:
         generated.query(CARTESIAN_COUNT, timeout=3)
     assert "time limit of 3 s" in str(err.value)
-    assert time.monotonic() - started < 60  # a hang guard, not a speed check
     assert len(generated.query(BENIGN)) == 2
 
 

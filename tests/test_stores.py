@@ -57,6 +57,18 @@ def test_failed_import_leaves_the_disk_store_unchanged(run, tmp_path):
     assert run("--store", spec, "info", "--format", "json", "--no-validate").stdout == before
 
 
+def test_failed_bulk_import_leaves_the_disk_store_unchanged(run, tmp_path):
+    """--no-validate takes the bulk loader (no transaction log): the whole file is parsed
+    before anything is written, so a bad last line still leaves nothing behind."""
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    assert run("--store", spec, "import", *EXAMPLES).exit_code == 0
+    before = run("--store", spec, "info", "--format", "json", "--no-validate").stdout
+    bad = ROOT / "tests" / "fixtures" / "ingest" / "bad-last-line.ttl"
+    result = run("--store", spec, "import", "--no-validate", str(bad))
+    assert result.exit_code == 2 and "bad-last-line.ttl:" in result.stderr
+    assert run("--store", spec, "info", "--format", "json", "--no-validate").stdout == before
+
+
 def test_data_files_are_refused_for_a_persistent_store(run, tmp_path):
     result = run("--store", f"oxigraph:{tmp_path / 'db'}", "--data", EXAMPLES[0], "info")
     assert result.exit_code == 2 and "lineage --store" in result.stderr

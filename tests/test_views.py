@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -275,16 +274,14 @@ def test_timeline_places_institutions_by_year(history):
     assert [t["year"] for t in view.meta["axis"][1:]] == list(range(1950, 2025))
 
 
-def test_packed_layout_gives_every_node_its_own_place_in_linear_time():
+@pytest.mark.timeout(120)  # a hang guard; its speed is measured in benchmarks/, not here
+def test_packed_layout_gives_every_node_its_own_place():
     n = 20_000
     nodes = list(range(n))
     edges = [(i, i // 3) for i in range(1, n) if i % 7]  # a forest of trees and singletons
-    started = time.perf_counter()
     placement = layouts.packed_layout(nodes, edges)
-    elapsed = time.perf_counter() - started
     assert set(placement.positions) == set(nodes)
     assert len(set(placement.positions.values())) == n
-    assert elapsed < 5, f"layout of {n} nodes took {elapsed:.1f}s"  # about 0.1 s here
 
 
 def test_large_views_get_python_positions_and_no_physics(tmp_path):

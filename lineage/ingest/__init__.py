@@ -204,7 +204,7 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
         if replace:
             store.replace_graph(graph, [])
         try:
-            store.load_bytes(data, fmt, graph, str(path))
+            store.load_bytes(data, fmt, graph, str(path), bulk=True)
         except InputError as exc:
             raise ImportRefused([Problem(str(path), exc.args[0], line=exc.line,
                                          column=exc.column)]) from None

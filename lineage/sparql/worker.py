@@ -375,7 +375,7 @@ def _stream(answer, kind: str, limits: Limits, sender) -> None:
         variables = [v.value for v in answer.variables]
         sender.send(("head", variables))
         terms = _Encoder()
-        encode_row = lambda s: tuple([terms(s[v]) for v in variables])  # noqa: E731
+        encode_row = lambda s: tuple(map(terms, s))  # noqa: E731  (variable order)
     else:
         sender.send(("head", ["subject", "predicate", "object"]))
         terms = _Encoder()

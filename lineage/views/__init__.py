@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from ..allocation import paused_gc
 from ..atomic import write_atomic
 from ..errors import InputError, UsageError
 from ..model import InstitutionRef
@@ -39,6 +40,12 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
         raise UsageError("give either a focus or a lineage, not both")
     if depth < 0:
         raise UsageError("--depth must be 0 or more")
+    with paused_gc():
+        return _select_and_build(store, focus, depth, lineage, as_of, layout)
+
+
+def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
+                      lineage: InstitutionRef | None, as_of: str | None, layout: str) -> View:
     if lineage is not None:
         selection = _build.one_lineage(store, lineage)
     elif focus is not None:
@@ -56,7 +63,8 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
 
 def render_page(view: View) -> str:
     """The complete HTML page for a view: offline, CSP-locked, every data string as text."""
-    return _render_page(view.data(), f"lineage: {view.meta['title']}")
+    with paused_gc():
+        return _render_page(view.data(), f"lineage: {view.meta['title']}")
 
 
 def write_view(path: str | os.PathLike, html: str) -> Path:

@@ -22,8 +22,12 @@ from ..store import Store
 from . import layout as layouts
 from . import styles
 
-#: Above this many nodes the layout is computed in Python and physics stays off.
+#: Above this many nodes edges are drawn straight, unlabelled, and hidden while dragging.
 LARGE_VIEW = 2000
+#: Up to this many nodes the browser settles the layout with physics before the first frame
+#: (about a second); above it the positions computed in Python are drawn at once (a
+#: 1,000-node view took 9 s to settle in headless Chromium).
+PHYSICS_VIEW = 300
 
 FORCE, TIMELINE = "force", "timeline"
 LAYOUTS = (FORCE, TIMELINE)
@@ -31,7 +35,7 @@ LAYOUTS = (FORCE, TIMELINE)
 #: Alternative labels and comments of some nodes (a UNION: 12x faster than a second VALUES).
 _EXTRAS = """
 SELECT ?n ?kind ?o WHERE {{
-  VALUES ?n {{ {values} }}
+  {restrict}
   {{ ?n skos:altLabel ?o BIND("alt" AS ?kind) }}
   UNION {{ ?n rdfs:comment ?o BIND("comment" AS ?kind) }}
 }}"""
@@ -71,6 +75,7 @@ class Selection:
     title: str = "the whole graph"
     projected: set[str] = field(default_factory=set)  # institutions whose units were fetched
     notes: list[str] = field(default_factory=list)  # said under the page's title
+    whole: bool = False  # every institution: facts are read in whole-graph queries
 
 
 @dataclass
@@ -106,9 +111,9 @@ def _links(net: LineageNetwork) -> list[Link]:
 def whole(store: Store) -> Selection:
     """Every institution, every lineage hop and every membership."""
     institutions = all_institutions(store)
-    net = project(store, institutions, None, with_units=True)
+    net = project(store, institutions, None, with_units=True, whole=True)
     nodes = set(net.lineage.nodes) | set(net.units.nodes)
-    return Selection(net, nodes, _hops(net), _links(net), projected=institutions)
+    return Selection(net, nodes, _hops(net), _links(net), projected=institutions, whole=True)
 
 
 def neighbourhood(store: Store, root: InstitutionRef, depth: int) -> Selection:
@@ -234,17 +239,22 @@ class _Extras:
     sources: dict[str, list[SourceRef]]
 
 
-def _extras(store: Store, nodes: list[str], others: list[str]) -> _Extras:
+def _extras(store: Store, nodes: list[str], others: list[str], whole: bool) -> _Extras:
     """Alternative labels and comments (nodes, events, memberships) and the nodes' own sources."""
     alt: dict[str, list[str]] = defaultdict(list)
     comments: dict[str, list[str]] = defaultdict(list)
-    for chunk in chunks(sorted(set(nodes) | set(others))):
-        for n, kind, o in store.select(_EXTRAS.format(values=values(chunk))):
-            (alt if str(kind) == "alt" else comments)[str(n)].append(str(o))
+    wanted = set(nodes) | set(others)
+    if whole:
+        rows = [r for r in store.select_plain(_EXTRAS.format(restrict="")) if r[0] in wanted]
+    else:
+        rows = [r for chunk in chunks(sorted(wanted)) for r in store.select_plain(
+            _EXTRAS.format(restrict=f"VALUES ?n {{ {values(chunk)} }}"))]
+    for n, kind, o in rows:
+        (alt if str(kind) == "alt" else comments)[str(n)].append(str(o))
     for table in (alt, comments):
         for items in table.values():
             items.sort()
-    return _Extras(dict(alt), dict(comments), citations(store, nodes))
+    return _Extras(dict(alt), dict(comments), citations(store, nodes, whole))
 
 
 class _Tables:
@@ -326,7 +336,7 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
                 for n in order}
     extras = _extras(store, order, [h.event.iri for h in hops] + [k.iri for k in links]
                      + [e.iri for es in terminal.values() for e in es]
-                     + [key for _, _, key in net.units.edges(keys=True)])
+                     + [key for _, _, key in net.units.edges(keys=True)], selection.whole)
     tables = _Tables(net, node_ids, extras)
     edges, years = _edges(hops, links, node_ids, tables)
     nodes = _nodes(order, net, tables, selection.root, years, terminal)
@@ -339,7 +349,7 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     spans = [y for item in (*nodes, *edges) if (y := item.get("year")) is not None]
     meta = {
         "title": selection.title, "asOf": as_of_date, "layout": layout,
-        "physics": layout == FORCE and not large, "large": large,
+        "physics": layout == FORCE and len(nodes) <= PHYSICS_VIEW, "large": large,
         "root": node_ids.get(selection.root) if selection.root else None,
         "years": [min(spans), max(spans)] if spans else None,
         "axis": [{"year": y, "x": x} for y, x in placement.axis],

@@ -7,6 +7,7 @@ tables below, so the legend can never disagree with the drawing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..namespaces import LIN, PENDING_STATUSES, SETTLED_STATUSES, shorten
 
@@ -132,6 +133,7 @@ _RELATION_BY_KEY = {r.key: r for r in RELATIONS}
 _STATUS_BY_NAME = {s: group for group in STATUSES for s in group.statuses}
 
 
+@lru_cache(maxsize=1024)
 def type_style(types: tuple[str, ...]) -> TypeStyle:
     """The style of the first (highest-priority) type an institution has, else "other"."""
     for style in TYPES:

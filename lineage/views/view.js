@@ -190,7 +190,7 @@
   var bits = [meta.counts.nodes + ' institutions and people', meta.counts.edges + ' relations'];
   if (meta.asOf) bits.push('as of ' + meta.asOf);
   bits.push(meta.layout === 'timeline' ? 'timeline (left to right by year)' : 'force layout');
-  if (meta.large) bits.push('positions precomputed, physics off');
+  if (!meta.physics && meta.layout !== 'timeline') bits.push('positions precomputed, physics off');
   list(meta.notes).forEach(function (note) { bits.push(note); });
   document.getElementById('view-subtitle').textContent = bits.join(' · ');
 

@@ -1,0 +1,26 @@
+"""Bulk object building without the cyclic garbage collector's pauses.
+
+Projecting and laying out a large graph allocates hundreds of thousands of small dicts,
+tuples and strings, none of them cyclic garbage; CPython's collector still walks them over
+and over as they accumulate (a third of the time of a 20,000-node view). Pausing it for the
+duration is safe: reference counting still frees everything, and the collector runs again
+afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a block (restored as it was, even on error)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
