@@ -164,6 +164,10 @@ def lexical_traps(url: str) -> list[str]:
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o < 3 && 2 > 1) {service} }}",
         f"SELECT * WHERE {{{service}}}",
         f"SELECT*WHERE{{SERVICE<{url}/t>{{?s ?p ?o}}}}",
+        # the engine reads this '<' as "less than" and the quote as a string running past '>'
+        f"SELECT * WHERE {{ ?s ?p ?a FILTER(?a <STR('> 1 ')) {service} FILTER(?a != 'x') }}",
+        # an IRI with a \u escape, then a '#' that is inside the IRI, not a comment
+        f"PREFIX urn: <urn:> SELECT * WHERE {{ ?s ?p <urn:x/\\u0041#frag> {service} }}",
         f"SELECT * WHERE {{ \\u0053ERVICE <{url}/escaped> {{ ?s ?p ?o }} {service} }}",
     ]
 
@@ -184,6 +188,9 @@ def test_keywords_beside_tricky_tokens_are_refused(bundled, listener):
     "SELECT * WHERE { ?s ?p ?o FILTER(?o != '''insert data { } '''@en) } LIMIT 1",
     "SELECT * WHERE { ?s <https://example.org/vocab#FROM> ?o } # LOAD <urn:z>",
     "SELECT * WHERE { ?s ?p \"He said \\\"DELETE\\\"\" }",
+    # the words inside IRIs are not keywords
+    "SELECT * WHERE { <https://example.org/inst/a-technology-service-centre> ?p ?o }",
+    "SELECT * WHERE { ?s ?p <https://example.org/copy/from/load/add> }",
     # one prefixed name (local names may hold inner dots), as the engine reads it too
     "PREFIX ex: <urn:x#> SELECT * WHERE { ?s ex:p.SERVICE <urn:o> { ?s ?p ?o } }",
 ])
@@ -220,7 +227,7 @@ def test_undeclared_prefix_names_the_prefix(bundled):
 
 _FRAGMENTS = ["'", '"', "'''", '"""', "#", "\\", "<", ">", "<urn:a#b>", "\n", " ", "{", "}",
               "?s", "ex:a", "ex:a\\#", "ex:b.", "@en", "\\'", "FILTER(", ")", ".", "SERVICE",
-              "service", "x", "1"]
+              "service", "x", "1", "<urn:\\u0041#", "STR('", "?a <", "<STR(", "\\u0041"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -8,9 +8,11 @@ grammar: none of these words may appear as a keyword in a query we run, wherever
 so there is no parse tree for an attacker to hide them in. The engine parses the query once,
 in the worker, and its syntax errors come back as QuerySyntaxError with line and column.
 
-The text is read twice, once with IRIs as SPARQL reads them and once with every '<' taken as
-an operator; a keyword seen in either reading is refused, so a lexer disagreement about where
-an IRI ends cannot hide one. This costs well under a millisecond (rdflib's parser took 15-60).
+An IRI cannot hide a SERVICE or FROM clause (those need a space, '{' or '<', which an IRI
+cannot hold), but the engine may read a '<' as "less than" where we read an IRI, and a quote
+inside it would then open a string that runs on past the '>'. So the text is read twice:
+once as SPARQL's lexer reads it, once skipping only IRIs without quotes; a keyword seen in
+either reading is refused. This costs well under a millisecond (rdflib's parser took 15-60).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ _UPDATE_REASON = "updates are not run by `lineage query`; use `lineage import`"
 _COMMENT = r"\#[^\n\r]*"
 _LONG_STRINGS = r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\[\s\S]|\"(?!\"\"))*\"\"\""
 _SHORT_STRINGS = r"'(?:[^'\\\n\r]|\\[^\n\r])*'|\"(?:[^\"\\\n\r]|\\[^\n\r])*\""
-_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
+# The engine may read a '<' as "less than" where an IRI could stand; a quote inside would
+# then open a string running past the '>'. The second reading skips only quote-free IRIs.
+_IRI_WITHOUT_QUOTES = rf"<(?:[^<>\"'{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2}"
 _NAME_CHAR = rf"(?:[\w\-\u00B7:]|{_LOCAL_ESCAPE})"
 _LOCAL = rf"(?:{_NAME_CHAR}(?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?"
@@ -45,7 +51,8 @@ _NAMES = rf"[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|_:{_LOCAL}|(?:[A-Za-z][\w\-.]*)
 _WORD = r"[A-Za-z_]\w*"
 _SKIP = rf"\s+|{_COMMENT}|{_LONG_STRINGS}|{_SHORT_STRINGS}"
 _READING_IRIS = re.compile(rf"(?P<skip>{_SKIP}|{_IRI})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
-_READING_NO_IRIS = re.compile(rf"(?P<skip>{_SKIP})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
+_READING_CAUTIOUS = re.compile(
+    rf"(?P<skip>{_SKIP}|{_IRI_WITHOUT_QUOTES})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
 
 
 class QueryError(LineageError):
@@ -84,7 +91,7 @@ def check(text: str, known_prefixes: Iterable[str] = PREFIXES) -> CheckedQuery:
     """Refuse any query whose keywords could reach the network, the file system or the store;
     name an undeclared prefix (the engine's own message for it is a list of characters)."""
     tokens = list(_tokens(text, _READING_IRIS))
-    for reading in (tokens, list(_tokens(text, _READING_NO_IRIS))):
+    for reading in (tokens, list(_tokens(text, _READING_CAUTIOUS))):
         words = [value.upper() for group, value, _ in reading if group == "word"]
         for index, word in enumerate(words):
             _refuse(word, words[index + 1] if index + 1 < len(words) else "")

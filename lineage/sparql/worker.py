@@ -4,8 +4,10 @@ Neither rdflib nor pyoxigraph can interrupt a running query (findings 2.1, 2.3),
 runs in a child process: the parent kills it at the deadline; the child caps its own address
 space (a runaway `(p|!p)*` fails there, not in the parent), cannot open new files or sockets
 (its descriptor limit is lowered to what is already open), and streams at most max_rows + 1
-rows back. Fork shares the loaded in-memory store copy-on-write, so starting a worker costs
-milliseconds and no re-parse.
+rows back. For an in-memory store each query forks a child, which shares the loaded store
+copy-on-write: milliseconds and no re-parse. An on-disk store keeps a pool of long-lived
+read-only workers (WorkerPool), which have no descriptor cap (RocksDB opens table files as it
+reads) but leave the network namespace where the kernel allows.
 """
 
 from __future__ import annotations
@@ -219,14 +221,12 @@ def _serve(path: str, memory_mb: int, connection) -> None:
     answer (query, bindings, kind, limits) requests until the pipe closes."""
     import faulthandler
 
-    import pyoxigraph as ox
-
     from ..namespaces import PREFIXES
 
     faulthandler.disable()
     _leave_network()
     try:
-        store = _open_read_only(ox, path)
+        store = _open_read_only(path)
     except (OSError, RuntimeError) as exc:  # answer the waiting request, then stop
         with contextlib.suppress(EOFError, OSError):
             connection.recv()
@@ -251,7 +251,7 @@ def _serve(path: str, memory_mb: int, connection) -> None:
             connection.send(("error", _safe_message(exc)))
 
 
-def _open_read_only(ox, path: str):
+def _open_read_only(path: str) -> ox.Store:
     """Open the store read-only, retrying briefly: a writer in the parent may be compacting,
     and a read-only open that lists a table file just deleted fails."""
     for attempt in range(6):
