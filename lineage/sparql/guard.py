@@ -107,9 +107,9 @@ def substitute(text: str, bindings: Mapping[str, Node]) -> str:
     pyoxigraph applies `substitutions` at the root of the query, so a bound variable is still
     free inside UNION branches and property paths: BIND(?x AS ?node) there saw nothing and a
     path from ?x walked the whole graph. Writing the term into the text lets the engine start
-    from it. In a SELECT list `?x` becomes `(TERM AS ?x)`, so the column stays; after the last
-    closing brace (ORDER BY, GROUP BY) the variable is left as it is. The result still goes
-    through check()."""
+    from it. In a SELECT list `?x` becomes `(TERM AS ?x)`, so the column stays (under SELECT *
+    a bound variable is no longer a column); after the last closing brace (ORDER BY, GROUP BY)
+    the variable is left as it is. The result still goes through check()."""
     if not bindings:
         return text
     terms = {name: _sparql_term(node) for name, node in bindings.items()}
