@@ -6,6 +6,7 @@ and loads all-or-nothing (security-findings 4.1, 5); rdflib terms stay the libra
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -164,6 +165,18 @@ def read_input_file(path: Path) -> bytes:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
+def _writes(method):
+    """Mark a Store method that writes: its query workers (which read a snapshot) are dropped
+    once the write is done, so the next query sees it."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._changed()
+    return wrapper
+
+
 class Store:
     """A pyoxigraph store (in memory or on disk) with the few operations the library needs."""
 
@@ -222,6 +235,7 @@ class Store:
         """Parse one RDF file strictly into a named graph; nothing is added if it fails."""
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
+    @_writes
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str,
                    bulk: bool = False) -> None:
         """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column.
@@ -229,7 +243,6 @@ class Store:
         `bulk` (on-disk stores): parse the whole input first, then write it with the engine's
         bulk loader, which skips the transaction log (2.5x faster than a transactional load);
         if writing fails midway, the graph is removed again."""
-        self._changed()
         try:
             with ENGINE_LOCK:
                 if bulk and self.path is not None:
@@ -250,9 +263,9 @@ class Store:
             self._ox.remove_graph(graph)
             raise
 
+    @_writes
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make a named graph hold exactly these triples."""
-        self._changed()
         g = ox.NamedNode(graph)
         with ENGINE_LOCK:
             if self._has_graph(g):
@@ -260,15 +273,15 @@ class Store:
             self._ox.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)
                             for s, p, o in triples)
 
+    @_writes
     def update(self, update: str) -> None:
         """Run a trusted SPARQL update (project prefixes bound), in one transaction."""
-        self._changed()
         with ENGINE_LOCK:
             self._ox.update(update, prefixes=PREFIXES)
 
+    @_writes
     def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
         """Add quads in one transaction (all or nothing), after dropping `replace_graphs`."""
-        self._changed()
         with ENGINE_LOCK:
             for graph in replace_graphs:
                 g = ox.NamedNode(graph)
@@ -276,9 +289,9 @@ class Store:
                     self._ox.remove_graph(g)
             self._ox.extend(quads)
 
+    @_writes
     def load_store_graph(self, other: "Store", graph: str) -> None:
         """Copy one named graph of another store into this one."""
-        self._changed()
         quads = other.quads([graph])
         with ENGINE_LOCK:
             self._ox.extend(quads)
