@@ -308,7 +308,7 @@ class Bench:
             f"peak {mem(row['cli_rss'])})")
 
     def import_validated(self, n: int) -> None:
-        """The default import (SHACL validation on below 200,000 triples), reported apart."""
+        """The default import (SHACL validation up to 20,000 triples), reported apart."""
         file = self.graph(n)
         d = self.fresh_dir(f"validated-{size_label(n)}")
         try:
@@ -778,7 +778,7 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                      f"{r['runs']} |")
     if b.validated_imports:
         lines += ["", ("Validation reported separately: `lineage --store oxigraph:DIR import FILE` "
-                      "with its default (SHACL validation of imports up to 200,000 triples):"), ""]
+                      "with its default (SHACL validation of imports up to 20,000 triples):"), ""]
         for r in b.validated_imports:
             shown = ms(r["seconds"]) if r["seconds"] else f"over {r['timeout']:.0f} s (stopped)"
             lines.append(f"- {r['size']:,} institutions: {shown}")
