@@ -4,8 +4,9 @@ The edges live in their own named graph, rebuilt on load, so they are never hand
 and never stale; after an import only the new file's events and memberships are derived.
 The work is done inside the engine: CONSTRUCT queries whose triples are added to the
 derived graph in one transaction (three times faster than the same SPARQL INSERT in
-pyoxigraph), or, for sparql: stores, one SPARQL update run by the server. Establishment and acceptance events are not
-successions (their originals are founders or the institution itself): they give no edge.
+pyoxigraph), or, for sparql: stores, one SPARQL update run by the server. Establishment
+and acceptance events are not successions (their originals are founders or the institution
+itself): they give no edge.
 Traversal in the library reads the events themselves, so it can show status.
 """
 
