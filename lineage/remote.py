@@ -21,7 +21,8 @@ from rdflib.term import Node
 
 from .errors import UsageError
 from .namespaces import sparql_prologue
-from .store import Rows, read_input_file, rdf_format_for, to_oxigraph, to_plain, to_rdflib
+from .store import (Rows, TermMemo, read_input_file, rdf_format_for, rows_of, to_oxigraph,
+                    to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -104,14 +105,10 @@ class RemoteStore:
         return _request_results(self.query_url, sparql_prologue() + query, _TIMEOUT)
 
     def select(self, query: str) -> Rows:
-        solutions = self._results(query)
-        variables = tuple(v.value for v in solutions.variables)
-        return Rows(variables, [tuple(to_rdflib(s[v]) for v in variables) for s in solutions])
+        return rows_of(self._results(query), TermMemo(to_rdflib))
 
     def select_plain(self, query: str) -> Rows:
-        solutions = self._results(query)
-        variables = tuple(v.value for v in solutions.variables)
-        return Rows(variables, [tuple(map(to_plain, s)) for s in solutions])
+        return rows_of(self._results(query), to_plain)
 
     def ask(self, query: str) -> bool:
         return bool(self._results(query))

@@ -80,20 +80,29 @@ def to_plain(term) -> str | PlainLiteral | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
-class _Converter:
-    """to_rdflib with a memo for one answer: rows repeat the same IRIs (types, statuses,
-    units), and building an rdflib term (IRI check, literal casting) is the dominant cost."""
+class TermMemo:
+    """A term conversion done once per distinct term: result rows repeat the same IRIs and
+    literals (types, statuses, units), and building a term is what a row costs. None stays
+    None; the memo is emptied when it grows past `limit` terms."""
 
-    def __init__(self):
-        self._seen: dict = {}
+    def __init__(self, convert, limit: int = 100_000):
+        self._convert, self._limit, self._seen = convert, limit, {}
 
-    def __call__(self, term) -> Node | None:
+    def __call__(self, term):
         if term is None:
             return None
-        node = self._seen.get(term)
-        if node is None:
-            node = self._seen[term] = to_rdflib(term)
-        return node
+        done = self._seen.get(term)
+        if done is None:
+            if len(self._seen) >= self._limit:
+                self._seen.clear()
+            done = self._seen[term] = self._convert(term)
+        return done
+
+
+def rows_of(solutions, convert) -> Rows:
+    """Rows from engine solutions, each term converted (a solution iterates in variable order)."""
+    variables = tuple(v.value for v in solutions.variables)
+    return Rows(variables, [tuple(map(convert, s)) for s in solutions])
 
 
 def to_oxigraph(term: Node):
@@ -315,18 +324,13 @@ class Store:
         """Run a trusted SELECT (project prefixes bound, default graph = union of all graphs)."""
         with ENGINE_LOCK:
             solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-            variables = tuple(v.value for v in solutions.variables)
-            term = _Converter()
-            rows = [tuple(map(term, s)) for s in solutions]
-        return Rows(variables, rows)
+            return rows_of(solutions, TermMemo(to_rdflib))
 
     def select_plain(self, query: str) -> Rows:
         """select() with plain terms (see to_plain), for the library's own bulk queries."""
         with ENGINE_LOCK:
             solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-            variables = tuple(v.value for v in solutions.variables)
-            rows = [tuple(map(to_plain, s)) for s in solutions]  # a solution iterates in variable order
-        return Rows(variables, rows)
+            return rows_of(solutions, to_plain)
 
     def ask(self, query: str) -> bool:
         with ENGINE_LOCK:

@@ -117,3 +117,32 @@ def hammer(queries: dict[str, str], answer, threads: int, seconds: float) -> tup
     for thread in pool:
         thread.join()
     return problems, len(answered)
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A local HTTP server that counts every request it receives: proof that a query did (or,
+    as the tests require, did not) reach the network. Yields (base URL, list of paths)."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,31 +12,6 @@ from lineage.sparql import QueryError, QueryRefused, QuerySyntaxError, check
 from lineage.sparql.guard import substitute
 
 CANARY_TOKEN = "canary-7f3e9a1c-do-not-leak"
-
-
-@pytest.fixture(scope="module")
-def listener():
-    """A local HTTP server that counts every request it receives."""
-    hits = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.end_headers()
-            self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
-
-        do_POST = do_GET  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pytest
 from conftest import hammer
 
@@ -103,29 +100,6 @@ def test_closing_the_store_stops_its_workers(tmp_path):
     assert workers and all(w.process.is_alive() for w in workers)
     lin.store.close()
     assert not any(w.process.is_alive() for w in workers)
-
-
-@pytest.fixture
-def listener():
-    hits = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.end_headers()
-            self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
-
-        do_POST = do_GET  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
 
 
 def test_disk_worker_has_no_network_even_past_the_guard(disk, listener):

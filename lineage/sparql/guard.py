@@ -39,10 +39,17 @@ _COMMENT = r"\#[^\n\r]*"
 _LONG_STRINGS = r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\[\s\S]|\"(?!\"\"))*\"\"\""
 _SHORT_STRINGS = r"'(?:[^'\\\n\r]|\\[^\n\r])*'|\"(?:[^\"\\\n\r]|\\[^\n\r])*\""
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
+
+
+def _iri(also_excluded: str = "") -> str:
+    """IRIREF: no '<>"{}|^`\\', space or control character, \\u escapes allowed."""
+    return rf"<(?:[^<>\"{also_excluded}{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
+
+
+_IRI = _iri()
 # The engine may read a '<' as "less than" where an IRI could stand; a quote inside would
 # then open a string running past the '>'. The second reading skips only quote-free IRIs.
-_IRI_WITHOUT_QUOTES = rf"<(?:[^<>\"'{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
+_IRI_WITHOUT_QUOTES = _iri("'")
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2}"
 _NAME_CHAR = rf"(?:[\w\-\u00B7:]|{_LOCAL_ESCAPE})"
 _LOCAL = rf"(?:{_NAME_CHAR}(?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?"
@@ -50,9 +57,14 @@ _LOCAL = rf"(?:{_NAME_CHAR}(?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?"
 _NAMES = rf"[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|_:{_LOCAL}|(?:[A-Za-z][\w\-.]*)?:{_LOCAL}"
 _WORD = r"[A-Za-z_]\w*"
 _SKIP = rf"\s+|{_COMMENT}|{_LONG_STRINGS}|{_SHORT_STRINGS}"
-_READING_IRIS = re.compile(rf"(?P<skip>{_SKIP}|{_IRI})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
-_READING_CAUTIOUS = re.compile(
-    rf"(?P<skip>{_SKIP}|{_IRI_WITHOUT_QUOTES})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
+
+
+def _reading(iri: str) -> re.Pattern:
+    return re.compile(rf"(?P<skip>{_SKIP}|{iri})|(?P<name>{_NAMES})|(?P<word>{_WORD})")
+
+
+_READING_IRIS = _reading(_IRI)
+_READING_CAUTIOUS = _reading(_IRI_WITHOUT_QUOTES)
 
 
 class QueryError(LineageError):

@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..namespaces import PREFIXES, shorten
+from ..store import TermMemo
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -36,23 +37,13 @@ def decode(term) -> Node | None:
 
 
 class RowDecoder:
-    """Decodes result rows batch by batch, each distinct term once: rows repeat the same IRIs
-    and literals, and building an rdflib term (IRI check, literal casting) dominates."""
+    """Decodes result rows batch by batch, each distinct term once (see TermMemo)."""
 
     def __init__(self):
-        self._seen: dict = {None: None}
+        self._term = TermMemo(decode)
 
     def __call__(self, rows: list[tuple]) -> list[tuple[Node | None, ...]]:
-        seen, out = self._seen, []
-        for row in rows:
-            decoded = []
-            for term in row:
-                node = seen.get(term, seen)
-                if node is seen:
-                    node = seen[term] = decode(term)
-                decoded.append(node)
-            out.append(tuple(decoded))
-        return out
+        return [tuple(map(self._term, row)) for row in rows]
 
 
 @dataclass

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..store import ENGINE_LOCK
+from ..store import ENGINE_LOCK, TermMemo
 from .guard import QueryError
 
 
@@ -78,24 +78,6 @@ def encode(term) -> tuple | None:
     if kind is ox.Triple:
         return ("t", encode(term.subject), encode(term.predicate), encode(term.object))
     return ("l", str(term), None, None)
-
-
-class _Encoder:
-    """encode() with a memo: result rows repeat the same terms, and pickling a shared tuple
-    once per batch is cheaper than building it again."""
-
-    def __init__(self):
-        self._seen: dict = {}
-
-    def __call__(self, term) -> tuple | None:
-        if term is None:
-            return None
-        encoded = self._seen.get(term)
-        if encoded is None:
-            if len(self._seen) > 100_000:
-                self._seen.clear()
-            encoded = self._seen[term] = encode(term)
-        return encoded
 
 
 def _as_is(rows: list) -> list:
@@ -374,11 +356,11 @@ def _stream(answer, kind: str, limits: Limits, sender) -> None:
     if kind == "SELECT":
         variables = [v.value for v in answer.variables]
         sender.send(("head", variables))
-        terms = _Encoder()
+        terms = TermMemo(encode)
         encode_row = lambda s: tuple(map(terms, s))  # noqa: E731  (variable order)
     else:
         sender.send(("head", ["subject", "predicate", "object"]))
-        terms = _Encoder()
+        terms = TermMemo(encode)
         encode_row = lambda t: (terms(t.subject), terms(t.predicate), terms(t.object))  # noqa: E731
     batch, sent = [], 0
     for item in answer:
