@@ -55,19 +55,28 @@ SELECT ?host (COUNT(DISTINCT ?s) AS ?n) WHERE {
 class Lineage:
     """A loaded lineage graph: search, show, trace, path, query, render, validate, import, export."""
 
-    def __init__(self, store: Store, graph_names: dict[str, str]):
+    def __init__(self, store: Store, graph_names: dict[str, str], strict_sandbox: bool = False):
         self.store = store
         self.graph_names = graph_names  # named-graph IRI -> file it came from
+        self.strict_sandbox = strict_sandbox
         self._index: NameIndex | None = None
 
     @classmethod
     def open(cls, store: str | None = None, data: Sequence[str | Path] = (),
-             bundled: bool = True, writable: bool = False) -> "Lineage":
+             bundled: bool = True, writable: bool = False, strict_sandbox: bool = False,
+             query_workers: int | None = None, queue_wait: float | None = None) -> "Lineage":
         """Open a store with the ontology and the bundled graph: 'memory' (default; `data`
         files are added for this session), 'oxigraph:DIR' (filled once, then opened read-only
-        unless `writable`) or 'sparql:QUERY_URL[,UPDATE_URL]'."""
+        unless `writable`) or 'sparql:QUERY_URL[,UPDATE_URL]'.
+
+        `strict_sandbox` refuses user queries where no barrier below the guard holds;
+        `query_workers` caps how many user queries run at once (default: from cores and
+        memory) and `queue_wait` how long one waits for its turn (default: as long as it takes)."""
+        from .sparql.worker import PoolSettings
+
         target, names = open_store(store, data, bundled, writable)
-        return cls(target, names)
+        target.worker_settings = PoolSettings(query_workers, queue_wait, strict=strict_sandbox)
+        return cls(target, names, strict_sandbox)
 
     def add_files(self, files: Iterable[str | Path]) -> None:
         """Load more files (RDF, CSV or YAML; each into its own named graph) for this session,
@@ -189,7 +198,15 @@ class Lineage:
                                     for h, n in self.store.select(_DOMAINS)})
         if validate:
             info.conforms, info.violations, info.warnings = self._validation_state()
+        info.query_barrier = self.query_barrier()
         return info
+
+    def query_barrier(self) -> str:
+        """Which barrier below the guard keeps a user's query off the network: 'network
+        namespace + seccomp', one of them, or 'guard only'."""
+        from .sparql import sandbox
+
+        return sandbox.describe(self.store.query_barriers())
 
     def _validation_state(self) -> tuple[bool, int, int]:
         """(conforms, violations, warnings); for the untouched bundled graph in memory, taken
@@ -215,7 +232,8 @@ class Lineage:
         cap (the result says when it was truncated) and a memory cap."""
         from .sparql import Limits, run_query
 
-        return run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings)
+        return run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings,
+                         strict=self.strict_sandbox)
 
     def canned_queries(self) -> dict[str, CannedQuery]:
         """The canned queries shipped with the package, by name."""

@@ -15,8 +15,10 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 class Context:
     """Global options, and the facade opened lazily so --help never loads the graph."""
 
-    def __init__(self, store: str | None, data: tuple[str, ...]):
-        self.store_spec, self.data = store, data
+    def __init__(self, store: str | None, data: tuple[str, ...], strict_sandbox: bool = False):
+        self.store_spec, self.data, self.strict_sandbox = store, data, strict_sandbox
+        self.query_workers: int | None = None
+        self.queue_wait: float | None = None
         self._lineage = None
 
     def close(self) -> None:
@@ -29,7 +31,10 @@ class Context:
         from .api import Lineage
 
         if self._lineage is None:
-            self._lineage = Lineage.open(store=self.store_spec, data=self.data, writable=writable)
+            self._lineage = Lineage.open(store=self.store_spec, data=self.data, writable=writable,
+                                         strict_sandbox=self.strict_sandbox,
+                                         query_workers=self.query_workers,
+                                         queue_wait=self.queue_wait)
         return self._lineage
 
 
@@ -75,9 +80,14 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
 @click.option("--data", multiple=True, metavar="FILE", type=click.Path(dir_okay=False),
               help="Extra file (Turtle, TriG, N-Triples, JSON-LD, CSV or YAML) to load on top of "
                    "the in-memory graph for this run (repeatable).")
+@click.option("--strict-sandbox", is_flag=True, envvar="LINEAGE_STRICT_SANDBOX",
+              help="Refuse to run SPARQL queries where no barrier below the query guard "
+                   "(a network namespace or seccomp) can be put around the query worker; "
+                   "`lineage info` says which barrier is in force. Also from "
+                   "LINEAGE_STRICT_SANDBOX=1.")
 @click.version_option(package_name="lineage")
 @click.pass_context
-def main(ctx, store, data):
+def main(ctx, store, data, strict_sandbox):
     """Trace, query and check the lineage of China's S&T institutions.
 
     \b
@@ -89,7 +99,7 @@ def main(ctx, store, data):
     Exit codes: 0 done; 1 a negative answer (violations found, no path, ASK false);
     2 bad usage or bad input; 3 internal error.
     """
-    ctx.obj = Context(store, tuple(data))
+    ctx.obj = Context(store, tuple(data), strict_sandbox)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -494,16 +504,21 @@ def export(obj: Context, fmt, output, include_derived, include_ontology):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds a query may run.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Queries that may run at once (default: one per core, at least two, as "
+                   "memory allows at 2 GB each); others wait up to --timeout seconds for a "
+                   "turn, then get 503 with Retry-After.")
 @click.option("--get", "get_path", metavar="PATH",
               help="Answer one GET request for PATH on standard output and exit (no socket).")
 @click.pass_obj
 @reports_errors
-def serve(obj: Context, host, port, allow_host, timeout, max_rows, get_path):
+def serve(obj: Context, host, port, allow_host, timeout, max_rows, workers, get_path):
     """Serve a read-only SPARQL 1.1 endpoint (/sparql), the HTML views (/view) and a query
     page (/) on 127.0.0.1.
 
-    Queries get the same safety as `lineage query`. Requests whose Host header is not
-    localhost, 127.0.0.1, [::1] (or --allow-host) are refused, against DNS rebinding.
+    Queries get the same safety as `lineage query`, in a pool of long-lived sandboxed
+    workers. Requests whose Host header is not localhost, 127.0.0.1, [::1] (or --allow-host)
+    are refused, against DNS rebinding, and so are requests a browser marks as cross-site.
 
     \b
     Example:
@@ -516,7 +531,9 @@ def serve(obj: Context, host, port, allow_host, timeout, max_rows, get_path):
     names = tuple(LOOPBACK_NAMES) + tuple(n.lower() for n in allow_host)
     if host not in ("127.0.0.1", "localhost", "::1"):
         names += (host.lower(),)
-    app = App(obj.lineage(), ServerConfig(names, timeout, max_rows))
+    obj.query_workers, obj.queue_wait = workers, timeout
+    lineage = obj.lineage()
+    app = App(lineage, ServerConfig(names, timeout, max_rows))
     if get_path is not None:
         response = app.handle("GET", get_path, {"Host": "localhost"})
         sys.stdout.buffer.write(response.body)
@@ -527,6 +544,9 @@ def serve(obj: Context, host, port, allow_host, timeout, max_rows, get_path):
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can query this graph", err=True)
     click.echo(f"serving {where}/sparql, {where}/view and the query page {where}/ (Ctrl-C stops)")
+    click.echo(f"query barrier: {lineage.query_barrier()}"
+               + (" (--strict-sandbox: queries are refused)"
+                  if obj.strict_sandbox and not lineage.store.query_barriers() else ""))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

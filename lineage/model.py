@@ -156,6 +156,7 @@ class Info:
     warnings: int = 0
     confidence: dict[str, int] = field(default_factory=dict)  # facts by lin:confidence
     source_domains: dict[str, int] = field(default_factory=dict)  # sources by URL host
+    query_barrier: str = ""  # what stops a user's query reaching the network, below the guard
 
 
 def jsonable(value: Any) -> Any:

@@ -120,15 +120,6 @@ def to_oxigraph(term: Node):
     raise TypeError(f"unsupported term {term!r}")
 
 
-@dataclass(frozen=True)
-class DiskQuery:
-    """A query against an on-disk store, for the store's pool of read-only query workers."""
-
-    query: str
-    bindings: dict
-    pool: object  # lineage.sparql.worker.WorkerPool
-
-
 def _first_line(exc: Exception) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
@@ -195,6 +186,7 @@ class Store:
         self.path, self.read_only = path, read_only
         self._ox = oxstore if oxstore is not None else ox.Store()
         self._query_workers = None
+        self.worker_settings = None  # lineage.sparql.worker.PoolSettings; None: defaults
 
     @classmethod
     def open(cls, spec: str | None, writable: bool = True) -> "Store":
@@ -337,22 +329,28 @@ class Store:
             return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
 
     def evaluator(self, query: str, bindings: dict | None = None):
-        """A callable that runs a (checked) query and returns the engine's streaming result;
-        the sparql worker calls it in a child process. On-disk stores are read by long-lived
-        read-only workers (forking a process that has RocksDB open is not safe)."""
-        if self.path is not None:
-            if self._query_workers is None:
-                from .sparql.worker import WorkerPool
+        """The (checked) query, addressed to this store's pool of sandboxed query workers."""
+        from .sparql.worker import PoolQuery
 
-                self._query_workers = WorkerPool(self.path)
-            return DiskQuery(query, dict(bindings or {}), self._query_workers)
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
+        return PoolQuery(query, dict(bindings or {}), self.query_workers())
 
-        def evaluate():
-            return self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                  substitutions=substitutions)
+    def query_workers(self):
+        """The store's pool of long-lived, sandboxed query workers, started on first use."""
+        if self._query_workers is None:
+            from .sparql.worker import DiskWorkers, MemoryWorkers, PoolSettings, WorkerPool
 
-        return evaluate
+            starter = DiskWorkers(self.path) if self.path is not None else MemoryWorkers(self._ox)
+            self._query_workers = WorkerPool(starter, self.worker_settings or PoolSettings())
+        return self._query_workers
+
+    def query_barriers(self) -> tuple[str, ...]:
+        """The barriers below the query guard that this store's query workers hold."""
+        from .sparql import sandbox
+
+        pool = self._query_workers
+        if pool is not None and pool.barriers is not None:
+            return pool.barriers
+        return sandbox.probe()
 
     def graphs(self) -> list[str]:
         with ENGINE_LOCK:

@@ -69,6 +69,8 @@ def render_info(info: Info) -> str:
             state += f", {info.warnings} warning(s)"
         lines.append(f"validation: {state}")
     lines.append("files:    " + ", ".join(info.files))
+    if info.query_barrier:
+        lines.append(f"query barrier: {info.query_barrier} (below the SPARQL guard)")
     lines.append("")
     lines.append(table(["class", "count"], [[c.label, str(c.count)] for c in info.class_counts]))
     total = sum(info.confidence.values())

@@ -257,3 +257,108 @@ def test_bound_parameter_reaches_inner_groups(bundled):
     own = [r for r in rows if str(r["supports"]) in ("the institution", "its names")]
     assert own and {str(r["node"]) for r in own} == {wheat}
     assert {str(r["institution"]) for r in rows} == {wheat}
+
+
+# -- the engine as the oracle: keywords glued and spaced in every way ------------------------
+
+_GLUE = ["", " ", "\t", "\n", "# note\n", "  \n\t"]
+_BEFORE = ["", "?s ?p true", "?s ?p false", "?s ?p 1", "?s ?p 1.0e0", "?s ?p ?o .", "?s ?p ?o",
+           "FILTER(true)", "BIND(1 AS ?b)", "OPTIONAL { ?s ?p ?o }", "{ ?s ?p ?o }", "MINUS { }",
+           "?s ?p ()", "?s ?p []", '?s ?p "x"^^<urn:t>', "?s a ?o", "VALUES ?v { 1 }"]
+_NESTING = ["{}", "{{ {} }}", "{{ SELECT * WHERE {{ {} }} }}", "FILTER EXISTS {{ {} }}",
+            "OPTIONAL {{ {} }}", "{{ ?s ?p ?o }} UNION {{ {} }}", "FILTER NOT EXISTS {{ {} }}"]
+_FORMS = ["SELECT * WHERE {{ {} }}", "SELECT * {{ {} }}", "ASK {{ {} }}", "ASK WHERE {{ {} }}",
+          "CONSTRUCT {{ ?x ?y ?z }} WHERE {{ {} }}", "SELECT (COUNT(*) AS ?n) WHERE {{ {} }}"]
+
+
+def _any_case(word: str):
+    return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
+        lambda upper: "".join(c.upper() if u else c.lower() for c, u in zip(word, upper)))
+
+
+@st.composite
+def glued_service(draw, url: str) -> str:
+    """A SERVICE clause with every separator optional, in any case, after any token, inside
+    any group, with targets that are IRIs or prefixed names whose prefix looks like a keyword."""
+    glue = lambda: draw(st.sampled_from(_GLUE))  # noqa: E731
+    keyword = draw(_any_case("SERVICE"))
+    silent = draw(st.sampled_from(["", draw(_any_case("SILENT"))]))
+    target = draw(st.sampled_from([f"<{url}/glued>", ":x", "a:x", "SERVICE:x", "ex:x"]))
+    clause = (draw(st.sampled_from(_BEFORE)) + glue() + keyword + glue() + silent + glue()
+              + target + glue() + "{ ?x ?y ?z }")
+    body = draw(st.sampled_from(_NESTING)).format(clause)
+    prologue = (f"PREFIX : <{url}/empty-prefix> PREFIX a: <{url}/a-prefix> "
+                f"PREFIX ex: <{url}/ex-prefix> ")
+    if draw(st.booleans()):
+        prologue += f"PREFIX {draw(_any_case('SERVICE'))}: <{url}/keyword-prefix> "
+    return prologue + draw(st.sampled_from(_FORMS)).format(body)
+
+
+@st.composite
+def glued_from(draw, url: str) -> str:
+    """FROM / FROM NAMED with every separator optional, in any case, after any token."""
+    glue = lambda: draw(st.sampled_from(_GLUE))  # noqa: E731
+    head = draw(st.sampled_from(["SELECT *", "SELECT ?s", "ASK", "CONSTRUCT { ?s ?p ?o }",
+                                 "SELECT (1 AS ?x)", "DESCRIBE ?s"]))
+    named = draw(st.sampled_from(["", draw(_any_case("NAMED"))]))
+    after_head = glue() or (" " if head.endswith("?s") else "")  # ?sFROM is one variable
+    return (head + after_head + draw(_any_case("FROM")) + glue() + named + glue() + f"<{url}/g>"
+            + glue() + draw(st.sampled_from(["WHERE { ?s ?p ?o }", "{ ?s ?p ?o }"])))
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """The engine itself, over one triple of each kind a glued token may match."""
+    store = ox.Store()
+    s, p = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
+    for o in (ox.Literal(True), ox.Literal(False), ox.Literal("1", datatype=ox.NamedNode(
+              "http://www.w3.org/2001/XMLSchema#integer")), ox.NamedNode("urn:o")):
+        store.add(ox.Quad(s, p, o))
+    return store
+
+
+def _engine_accepts(store: ox.Store, text: str) -> bool:
+    """Whether the engine parses the text (and, evaluating it, makes whatever request it would)."""
+    try:
+        answer = store.query(text)
+        if not isinstance(answer, ox.QueryBoolean):
+            list(answer)
+    except SyntaxError:
+        return False
+    except (OSError, RuntimeError, ValueError):  # parsed, then the listener's answer failed
+        pass
+    return True
+
+
+def _differential(oracle, hits, text: str, refused_as: tuple[str, ...]) -> None:
+    """Guard and engine must agree: a text the engine runs is refused by the guard, naming the
+    construct; a text the guard passes makes no request."""
+    before = len(hits)
+    try:
+        check(text)
+        passed = True
+    except QueryRefused as refused:
+        assert refused.construct.startswith(refused_as), (text, refused.construct)
+        passed = False
+    except QueryError:  # an undeclared prefix or the like: never evaluated
+        passed = False
+    accepted = _engine_accepts(oracle, text)
+    if passed:
+        assert not accepted or len(hits) == before, text
+        assert not accepted, f"the engine runs a text the guard passed: {text!r}"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_glued_service_the_engine_runs_is_refused(listener, oracle, data):
+    url, hits = listener
+    _differential(oracle, hits, data.draw(glued_service(url)), ("SERVICE",))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_glued_from_the_engine_runs_is_refused(listener, oracle, data):
+    url, hits = listener
+    _differential(oracle, hits, data.draw(glued_from(url)), ("FROM",))

@@ -13,21 +13,26 @@ from ..store import Store
 from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check,
                     explain_syntax_error, substitute)
 from .results import FORMATS, QueryResult, RowDecoder, render
-from .worker import EngineSyntaxError, Limits, QueryLimitExceeded, QueryTimeout, run_in_worker
+from .worker import (EngineSyntaxError, Limits, QueryBusy, QueryLimitExceeded, QueryTimeout,
+                     SandboxUnavailable, run_in_worker)
 
-__all__ = ["FORMATS", "Limits", "QueryError", "QueryLimitExceeded", "QueryRefused", "QueryResult",
-           "QuerySyntaxError", "QueryTimeout", "check", "render", "run_query"]
+__all__ = ["FORMATS", "Limits", "QueryBusy", "QueryError", "QueryLimitExceeded", "QueryRefused",
+           "QueryResult", "QuerySyntaxError", "QueryTimeout", "SandboxUnavailable", "check",
+           "render", "run_query"]
 
 
 def run_query(store: Store, text: str, limits: Limits = Limits(),
-              bindings: Mapping[str, Node] | None = None) -> QueryResult:
-    """Check an untrusted query, evaluate it in a bounded worker, and decode the answer.
+              bindings: Mapping[str, Node] | None = None, strict: bool = False) -> QueryResult:
+    """Check an untrusted query, evaluate it in a bounded, sandboxed worker, and decode the
+    answer. With `strict`, refuse to run it where no barrier below the guard holds.
 
     `bindings` pre-bind variables (canned-query parameters): each term is written into the
     query in SPARQL syntax (see guard.substitute) and the result is checked like any query.
     """
     text = substitute(text, bindings or {})
     checked: CheckedQuery = check(text)
+    if strict and not store.query_barriers():
+        raise SandboxUnavailable()
     evaluate = store.evaluator(checked.text)
     try:
         raw = run_in_worker(evaluate, checked.kind, limits, RowDecoder())

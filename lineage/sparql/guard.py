@@ -1,12 +1,17 @@
 """First safety layer for untrusted SPARQL: refuse every word that could reach outside the graph.
 
 A query pasted from a paper or a colleague must never reach the network or the file system.
-The guard reads the query as SPARQL's lexer does (comments, string literals, IRIs, prefixed
-names and variables are not keywords) and refuses the keyword SERVICE anywhere, FROM / FROM
-NAMED, and every update keyword (LOAD, INSERT, DELETE, CLEAR, ...). It does not need the
-grammar: none of these words may appear as a keyword in a query we run, wherever it stands,
-so there is no parse tree for an attacker to hide them in. The engine parses the query once,
-in the worker, and its syntax errors come back as QuerySyntaxError with line and column.
+The guard reads the query as SPARQL's lexer does (comments, string literals, IRIs, variables
+and the local part of prefixed names are not keywords) and refuses SERVICE, FROM / FROM NAMED
+and every update keyword (LOAD, INSERT, DELETE, CLEAR, ...) wherever they stand. It does not
+need the grammar: none of these words may appear as a keyword in a query we run, so there is
+no parse tree for an attacker to hide them in. The engine's parser needs no separator after
+a keyword (`trueSERVICE<...>` reads as `true SERVICE <...>`, `SERVICE:x` as `SERVICE :x`), so
+a bare word, or the prefix of a prefixed name, that merely *contains* one of these keywords is
+refused too; no SPARQL keyword or function name contains one. The engine parses the query
+once, in the worker, and its syntax errors come back as QuerySyntaxError with line and column.
+This is the first layer only: the worker that evaluates the query cannot open a socket
+(lineage.sparql.sandbox), whatever the guard missed.
 
 An IRI cannot hide a SERVICE or FROM clause (those need a space, '{' or '<', which an IRI
 cannot hold), but the engine may read a '<' as "less than" where we read an IRI, and a quote
@@ -33,6 +38,7 @@ _OUTSIDE = {"SERVICE": "queries may not call other endpoints",
 _UPDATES = ("LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
             "USING")
 _UPDATE_REASON = "updates are not run by `lineage query`; use `lineage import`"
+_FORBIDDEN = re.compile("|".join(("SERVICE", "FROM") + _UPDATES))
 
 # One token at a time; "skip" tokens can hide words, "name" tokens are never keywords.
 _COMMENT = r"\#[^\n\r]*"
@@ -104,7 +110,8 @@ def check(text: str, known_prefixes: Iterable[str] = PREFIXES) -> CheckedQuery:
     name an undeclared prefix (the engine's own message for it is a list of characters)."""
     tokens = list(_tokens(text, _READING_IRIS))
     for reading in (tokens, list(_tokens(text, _READING_CAUTIOUS))):
-        words = [value.upper() for group, value, _ in reading if group == "word"]
+        words = [_keyword_part(group, value) for group, value, _ in reading
+                 if group == "word" or (group == "name" and value[0] not in "?$@_")]
         for index, word in enumerate(words):
             _refuse(word, words[index + 1] if index + 1 < len(words) else "")
     _refuse_undeclared_prefixes(text, tokens, set(known_prefixes))
@@ -219,18 +226,29 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+def _keyword_part(group: str, value: str) -> str:
+    """The part of a token the engine could read as a keyword, upper-cased: a whole bare
+    word, or the prefix of a prefixed name (`SERVICE:x` reads as `SERVICE :x`)."""
+    return (value if group == "word" else value.split(":", 1)[0]).upper()
+
+
 def _refuse(word: str, following: str) -> None:
-    if word == "SERVICE":
+    found = _FORBIDDEN.search(word)
+    if found is None:
+        return
+    keyword, rest = found.group(), word[found.end():] or following
+    if keyword == "SERVICE":
         raise QueryRefused("SERVICE", _OUTSIDE["SERVICE"])
-    if word == "FROM":
-        raise QueryRefused("FROM NAMED" if following == "NAMED" else "FROM", _OUTSIDE["FROM"])
-    if word in _UPDATES:
-        raise QueryRefused(_update_name(word, following), _UPDATE_REASON)
+    if keyword == "FROM":
+        named = rest.startswith("NAMED")
+        raise QueryRefused("FROM NAMED" if named else "FROM", _OUTSIDE["FROM"])
+    raise QueryRefused(_update_name(keyword, rest), _UPDATE_REASON)
 
 
 def _update_name(word: str, following: str) -> str:
-    if word in ("INSERT", "DELETE") and following in ("DATA", "WHERE"):
-        return f"{word} {following}"
+    for part in ("DATA", "WHERE"):
+        if word in ("INSERT", "DELETE") and following.startswith(part):
+            return f"{word} {part}"
     if word in ("INSERT", "DELETE"):
         return "DELETE/INSERT"
     return word

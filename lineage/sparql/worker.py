@@ -1,13 +1,16 @@
-"""Second safety layer: evaluate a checked query in a forked worker with hard limits.
+"""Second safety layer: evaluate a checked query in a sandboxed worker process with hard limits.
 
-Neither rdflib nor pyoxigraph can interrupt a running query (findings 2.1, 2.3), so each query
-runs in a child process: the parent kills it at the deadline; the child caps its own address
-space (a runaway `(p|!p)*` fails there, not in the parent), cannot open new files or sockets
-(its descriptor limit is lowered to what is already open), and streams at most max_rows + 1
-rows back. For an in-memory store each query forks a child, which shares the loaded store
-copy-on-write: milliseconds and no re-parse. An on-disk store keeps a pool of long-lived
-read-only workers (WorkerPool), which have no descriptor cap (RocksDB opens table files as it
-reads) but leave the network namespace where the kernel allows.
+Neither rdflib nor pyoxigraph can interrupt a running query, so queries run in child
+processes: the parent kills one at the deadline; each caps its own address space (a runaway
+`(p|!p)*` fails there, not in the parent), holds the network barriers of `sandbox` (its own
+network namespace, a seccomp filter on socket()), and streams at most max_rows + 1 rows back.
+
+Every local store keeps a pool of long-lived workers (WorkerPool), sandboxed from birth, so a
+query costs a pipe round trip, not a process start. In-memory workers are forked from the
+process holding the store (they share it copy-on-write) and also cannot open any new file;
+on-disk workers start from a fork server and open the store read-only. The pool caps how many
+queries run at once; the rest wait their turn, or are told the server is busy. A remote
+(`sparql:`) store's queries run on its server: their local worker needs the network.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..store import ENGINE_LOCK, TermMemo
+from . import sandbox
 from .guard import QueryError
 
 
 _BATCH = 500
+_START_TIMEOUT = 30.0  # seconds a new worker may take to report ready (a fork server starting)
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,49 @@ class Limits:
     memory_mb: int = 2048  # extra address space the worker may use
 
 
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many queries may run at once, how long a query waits for its turn (None: as long
+    as it takes; 0: not at all), how many may wait, and whether queries are refused when the
+    worker holds no barrier below the guard (`--strict-sandbox`)."""
+
+    size: int | None = None  # None: sized from the machine (see default_pool_size)
+    queue_wait: float | None = None
+    max_waiting: int | None = None  # None: four times the size
+    strict: bool = False
+
+
+def default_pool_size(memory_mb: int = Limits.memory_mb) -> int:
+    """One worker per core, at least two, and no more than available memory holds at each
+    worker's memory cap."""
+    cores = max(2, os.cpu_count() or 1)
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
+    except (ValueError, OSError, AttributeError):
+        return cores
+    return max(1, min(cores, available // max(1, memory_mb)))
+
+
 class QueryTimeout(QueryError):
     pass
 
 
 class QueryLimitExceeded(QueryError):
     pass
+
+
+class QueryBusy(QueryError):
+    """Every query worker is busy and the queue is full or the wait ran out; try again later."""
+
+    retry_after = 5
+
+
+class SandboxUnavailable(QueryError):
+    """--strict-sandbox: the worker could hold no barrier below the guard."""
+
+    def __init__(self) -> None:
+        super().__init__("query refused: --strict-sandbox is on and no barrier below the query "
+                         "guard could be applied here (neither a network namespace nor seccomp)")
 
 
 class _ReportedError(QueryError):
@@ -84,23 +126,29 @@ def _as_is(rows: list) -> list:
     return rows
 
 
+@dataclass(frozen=True)
+class PoolQuery:
+    """A query for a store's pool of sandboxed workers."""
+
+    query: str
+    bindings: dict
+    pool: "WorkerPool"
+
+
 def run_in_worker(evaluate, kind: str, limits: Limits, decode=_as_is) -> RawResult:
-    """Run `evaluate()` (which returns the engine's result object) in a bounded worker: a
-    long-lived one for on-disk stores (see WorkerPool), a fresh fork for everything else.
+    """Run a query in a bounded worker: a pooled, sandboxed one for local stores (PoolQuery),
+    a fresh fork for a remote store's request (`evaluate()` returns the engine's result).
     `decode` turns each batch of encoded rows into the caller's terms as it arrives, while
     the worker is still producing the next."""
-    pool = getattr(evaluate, "pool", None)
-    if pool is not None:
-        return pool.run(evaluate, kind, limits, decode)
+    if isinstance(evaluate, PoolQuery):
+        return evaluate.pool.run(evaluate, kind, limits, decode)
     if "fork" not in multiprocessing.get_all_start_methods():
         return _run_inline(evaluate, kind, limits, decode)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     started = time.monotonic()
     with ENGINE_LOCK:
-        no_new_files = not getattr(evaluate, "needs_files", False)
-        process = ctx.Process(target=_child, args=(evaluate, kind, limits, sender, no_new_files),
-                              daemon=True)
+        process = ctx.Process(target=_child, args=(evaluate, kind, limits, sender), daemon=True)
         process.start()
     sender.close()
     try:
@@ -113,33 +161,62 @@ def run_in_worker(evaluate, kind: str, limits: Limits, decode=_as_is) -> RawResu
 
 
 class WorkerPool:
-    """Long-lived read-only query workers for one on-disk store.
+    """Long-lived, sandboxed query workers for one local store.
 
-    Each worker opens the store read-only once and then answers queries one at a time, so a
-    query pays a pipe round trip instead of a process start and a RocksDB open (70-290 ms).
-    A worker that overruns the time limit or its memory cap is killed and the next query
-    starts a fresh one. Workers read a snapshot, so the store drops them whenever it writes.
+    Each worker holds the store (a copy-on-write fork of an in-memory store, or the on-disk
+    store opened read-only) and answers queries one at a time, so a query pays a pipe round
+    trip instead of a process start. At most `size` queries run at once; the rest wait (see
+    PoolSettings). A worker that overruns the time limit or its memory cap is killed and the
+    next query starts a fresh one. Workers read a snapshot, so the store drops them whenever
+    it writes (invalidate).
     """
 
-    keep_idle = 4
-
-    def __init__(self, path: str):
-        self.path = path
-        self._idle: list[_DiskWorker] = []
+    def __init__(self, starter, settings: PoolSettings = PoolSettings()):
+        self._starter = starter
+        self.settings = settings
+        self.size = settings.size or default_pool_size()
+        self._max_waiting = settings.max_waiting if settings.max_waiting is not None \
+            else 4 * self.size
+        self._slots = threading.BoundedSemaphore(self.size)
+        self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._generation = 0
+        self._waiting = 0
+        self.barriers: tuple[str, ...] | None = None  # as the last worker started reported
 
     def invalidate(self) -> None:
         """Stop the idle workers: the store changed, or is closing."""
         with self._lock:
             self._generation += 1
             idle, self._idle = self._idle, []
+            self.barriers = None
         for worker in idle:
             worker.stop()
 
-    def run(self, query, kind: str, limits: Limits, decode=_as_is) -> RawResult:
-        worker, generation = self._take(limits.memory_mb)
+    def run(self, query: PoolQuery, kind: str, limits: Limits, decode=_as_is) -> RawResult:
+        self._wait_for_a_slot()
+        try:
+            return self._run(query, kind, limits, decode)
+        finally:
+            self._slots.release()
+
+    def _wait_for_a_slot(self) -> None:
+        with self._lock:
+            if self._waiting >= self._max_waiting:
+                raise QueryBusy(f"all {self.size} query workers are busy and "
+                                f"{self._waiting} queries are waiting; try again shortly")
+            self._waiting += 1
+        try:
+            if not self._slots.acquire(timeout=self.settings.queue_wait):
+                raise QueryBusy(f"all {self.size} query workers stayed busy for "
+                                f"{self.settings.queue_wait:g} s; try again shortly")
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def _run(self, query: PoolQuery, kind: str, limits: Limits, decode) -> RawResult:
         started = time.monotonic()
+        worker, generation = self._take(limits.memory_mb)
         try:
             worker.connection.send((query.query, query.bindings, kind, limits))
             result = _collect(worker.connection, worker.process, kind, limits, started, decode)
@@ -152,34 +229,57 @@ class WorkerPool:
         self._give_back(worker, generation)
         return result
 
-    def _take(self, memory_mb: int) -> tuple[_DiskWorker, int]:
+    def _take(self, memory_mb: int) -> tuple[_Worker, int]:
         with self._lock:
             generation = self._generation
             for index, worker in enumerate(self._idle):
                 if worker.memory_mb == memory_mb and worker.process.is_alive():
                     return self._idle.pop(index), generation
-        return _DiskWorker.start(self.path, memory_mb), generation
+        worker = _Worker.start(self._starter, memory_mb)
+        self.barriers = worker.barriers
+        if self.settings.strict and not worker.barriers:
+            worker.stop()
+            raise SandboxUnavailable()
+        return worker, generation
 
-    def _give_back(self, worker: _DiskWorker, generation: int) -> None:
+    def _give_back(self, worker: _Worker, generation: int) -> None:
         with self._lock:
-            if generation == self._generation and len(self._idle) < self.keep_idle:
+            if generation == self._generation and len(self._idle) < self.size:
                 self._idle.append(worker)
                 return
         worker.stop()
 
+    def processes(self) -> list:
+        """The idle workers' processes (for tests and `info`)."""
+        with self._lock:
+            return [worker.process for worker in self._idle]
 
-class _DiskWorker:
-    def __init__(self, process, connection, memory_mb: int):
-        self.process, self.connection, self.memory_mb = process, connection, memory_mb
+
+class _Worker:
+    def __init__(self, process, connection, memory_mb: int, barriers: tuple[str, ...]):
+        self.process, self.connection = process, connection
+        self.memory_mb, self.barriers = memory_mb, barriers
 
     @classmethod
-    def start(cls, path: str, memory_mb: int) -> _DiskWorker:
-        ctx = _disk_context()
-        parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(path, memory_mb, child_end), daemon=True)
-        process.start()
-        child_end.close()
-        return cls(process, parent_end, memory_mb)
+    def start(cls, starter, memory_mb: int) -> _Worker:
+        """Start a worker and wait for it to report the barriers it holds."""
+        process, connection = starter(memory_mb)
+        worker = cls(process, connection, memory_mb, ())
+        try:
+            if not connection.poll(_START_TIMEOUT):
+                raise QueryError("a query worker did not start in time")
+            tag, detail = connection.recv()
+        except (EOFError, OSError):
+            worker.stop()
+            raise QueryError("a query worker could not start") from None
+        except BaseException:
+            worker.stop()
+            raise
+        if tag == "error":
+            worker.stop()
+            raise QueryError(detail)
+        worker.barriers = tuple(detail)
+        return worker
 
     def stop(self) -> None:
         self.connection.close()
@@ -188,9 +288,44 @@ class _DiskWorker:
         self.process.join()
 
 
+class MemoryWorkers:
+    """Starts workers for an in-memory store: forked from this process, so they share the
+    loaded store copy-on-write (no re-parse), and then cannot open any new file or socket."""
+
+    def __init__(self, oxstore: ox.Store):
+        self._store = oxstore
+
+    def __call__(self, memory_mb: int):
+        ctx = multiprocessing.get_context("fork")
+        parent_end, child_end = ctx.Pipe()
+        with ENGINE_LOCK:  # never fork while another thread is inside the engine
+            process = ctx.Process(target=_serve_memory,
+                                  args=(self._store, memory_mb, child_end, sandbox.FORCE_OFF),
+                                  daemon=True)
+            process.start()
+        child_end.close()
+        return process, parent_end
+
+
+class DiskWorkers:
+    """Starts workers for an on-disk store, from a fork server that has imported the engine
+    but never opened RocksDB (forking a process that has it open is unsafe)."""
+
+    def __init__(self, path: str):
+        self._path = path
+
+    def __call__(self, memory_mb: int):
+        ctx = _disk_context()
+        parent_end, child_end = ctx.Pipe()
+        process = ctx.Process(target=_serve_disk,
+                              args=(self._path, memory_mb, child_end, sandbox.FORCE_OFF),
+                              daemon=True)
+        process.start()
+        child_end.close()
+        return process, parent_end
+
+
 def _disk_context():
-    """Disk workers start from a fork server that has imported the engine but never opened
-    RocksDB (forking a process that has it open is unsafe); plain spawn where there is none."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -198,23 +333,48 @@ def _disk_context():
     return ctx
 
 
-def _serve(path: str, memory_mb: int, connection) -> None:
-    """A disk worker's life: leave the network, open the store read-only, cap memory, then
-    answer (query, bindings, kind, limits) requests until the pipe closes."""
-    import faulthandler
+def _serve_memory(oxstore, memory_mb: int, connection, force_off: bool) -> None:
+    """An in-memory worker's life: sandbox, no new descriptors, memory cap, then answer."""
+    barriers = _enter_sandbox(force_off)
+    sandbox.cap_descriptors()
+    _cap_address_space(memory_mb)
+    connection.send(("ready", barriers))
+    _answer_requests(oxstore, connection)
 
-    from ..namespaces import PREFIXES
 
-    faulthandler.disable()
-    _leave_network()
+def _serve_disk(path: str, memory_mb: int, connection, force_off: bool) -> None:
+    """A disk worker's life: sandbox, open the store read-only, memory cap, then answer.
+    (RocksDB opens table files as it reads, so there is no descriptor cap here.)"""
+    barriers = _enter_sandbox(force_off)
     try:
         store = _open_read_only(path)
-    except (OSError, RuntimeError) as exc:  # answer the waiting request, then stop
-        with contextlib.suppress(EOFError, OSError):
-            connection.recv()
+    except (OSError, RuntimeError) as exc:
+        with contextlib.suppress(OSError):
             connection.send(("error", f"cannot open the store read-only: {_safe_message(exc)}"))
         os._exit(0)
     _cap_address_space(memory_mb)
+    connection.send(("ready", barriers))
+    _answer_requests(store, connection)
+
+
+def _enter_sandbox(force_off: bool) -> tuple[str, ...]:
+    """Silence native crash output (a worker stopped at its memory cap must not spill the
+    engine's allocator message or the parent's stack onto the user's terminal), then put up
+    the network barriers."""
+    import faulthandler
+
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sandbox.FORCE_OFF = force_off
+    return sandbox.confine()
+
+
+def _answer_requests(store: ox.Store, connection) -> None:
+    """Answer (query, bindings, kind, limits) requests until the pipe closes."""
+    from ..namespaces import PREFIXES
+
     while True:
         try:
             query, bindings, kind, limits = connection.recv()
@@ -244,20 +404,6 @@ def _open_read_only(path: str) -> ox.Store:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
-
-
-def _leave_network() -> None:
-    """Move this (single-threaded, fresh) worker into an empty network namespace where the
-    kernel allows it: then even a SERVICE the guard missed finds no network. Best effort."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet, clone_newuser = 0x40000000, 0x10000000
-        if libc.unshare(clone_newnet) != 0:
-            libc.unshare(clone_newuser | clone_newnet)
-    except (OSError, AttributeError):
-        pass
 
 
 def _collect(receiver, process, kind: str, limits: Limits, started: float,
@@ -300,12 +446,14 @@ def _died(exitcode: int | None, limits: Limits) -> QueryError:
     return QueryError(f"query worker ended unexpectedly (exit code {exitcode})")
 
 
-def _child(evaluate, kind: str, limits: Limits, sender, no_new_files: bool = True) -> None:
+def _child(evaluate, kind: str, limits: Limits, sender) -> None:
+    """A remote store's one-off worker: it must reach the endpoint, so it holds no network
+    barrier; the guard and the remote server's own configuration stand instead."""
     import faulthandler
 
-    faulthandler.disable()  # a worker stopped by its memory cap must not dump the parent's stack
+    faulthandler.disable()
     try:
-        _confine(limits, no_new_files)
+        _cap_address_space(limits.memory_mb)
         _stream(evaluate(), kind, limits, sender)
     except MemoryError:
         os._exit(134)
@@ -319,18 +467,6 @@ def _child(evaluate, kind: str, limits: Limits, sender, no_new_files: bool = Tru
     finally:
         sender.close()
         os._exit(0)
-
-
-def _confine(limits: Limits, no_new_files: bool) -> None:
-    """Cap the worker's address space, and (in-memory stores) stop it opening any new file or
-    socket; an on-disk store needs to open its own files, so there the guard is the barrier."""
-    _cap_address_space(limits.memory_mb)
-    if not no_new_files:
-        return
-    highest = max((int(fd) for fd in os.listdir("/proc/self/fd")), default=2) \
-        if os.path.isdir("/proc/self/fd") else 64
-    _, nofile_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 1, nofile_hard))
 
 
 def _cap_address_space(memory_mb: int) -> None:
