@@ -504,15 +504,17 @@ def export(obj: Context, fmt, output, include_derived, include_ontology):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds a query may run.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--memory-mb", type=click.IntRange(min=64), default=2048, show_default=True,
+              help="Memory cap of each query worker, in MB.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Queries that may run at once (default: one per core, at least two, as "
-                   "memory allows at 2 GB each); others wait up to --timeout seconds for a "
-                   "turn, then get 503 with Retry-After.")
+                   "free memory allows at --memory-mb each); others wait up to --timeout "
+                   "seconds for a turn, then get 503 with Retry-After.")
 @click.option("--get", "get_path", metavar="PATH",
               help="Answer one GET request for PATH on standard output and exit (no socket).")
 @click.pass_obj
 @reports_errors
-def serve(obj: Context, host, port, allow_host, timeout, max_rows, workers, get_path):
+def serve(obj: Context, host, port, allow_host, timeout, max_rows, memory_mb, workers, get_path):
     """Serve a read-only SPARQL 1.1 endpoint (/sparql), the HTML views (/view) and a query
     page (/) on 127.0.0.1.
 
@@ -533,7 +535,7 @@ def serve(obj: Context, host, port, allow_host, timeout, max_rows, workers, get_
         names += (host.lower(),)
     obj.query_workers, obj.queue_wait = workers, timeout
     lineage = obj.lineage()
-    app = App(lineage, ServerConfig(names, timeout, max_rows))
+    app = App(lineage, ServerConfig(names, timeout, max_rows, memory_mb))
     if get_path is not None:
         response = app.handle("GET", get_path, {"Host": "localhost"})
         sys.stdout.buffer.write(response.body)

@@ -1,9 +1,12 @@
 """`lineage serve`: a read-only SPARQL 1.1 Protocol endpoint, the HTML views and a query page.
 
 Bound to 127.0.0.1 unless told otherwise. A loopback server is still reachable from the
-user's browser, so requests whose Host header is not an allowed name are refused (DNS
-rebinding), no CORS header is ever sent, bodies and URLs are size-limited, and every query
-goes through the same guard and bounded worker as `lineage query`.
+user's browser, and any page the user has open can send it a form POST (no CORS needed). So
+requests whose Host header is not an allowed name are refused (DNS rebinding), and so are
+requests whose Origin or Sec-Fetch-Site header says another site sent them; no CORS header is
+ever sent; bodies and URLs are size-limited; idle and half-sent connections time out; every
+query goes through the same guard and sandboxed worker pool as `lineage query`, and when the
+pool and its queue are full the answer is 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .errors import LineageError, NotFoundError, AmbiguousNameError, UsageError
 
 MAX_BODY = 1 << 20  # bytes
 MAX_URL = 16 * 1024
+IDLE_SECONDS = 15  # a connection that sends nothing (or half a request) for this long is closed
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 _RESULT_TYPES = {
@@ -53,10 +57,37 @@ class ServerConfig:
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     timeout: float = 30.0
     max_rows: int = 10_000
+    memory_mb: int = 2048
 
 
 def _error(status: int, message: str) -> Response:
     return Response(status, (message.rstrip() + "\n").encode("utf-8"))
+
+
+def _host_name(host: str) -> str:
+    """The name part of a Host header or an origin's netloc, lower case: 'localhost',
+    '127.0.0.1' or '[::1]'."""
+    name = host.strip().lower()
+    return name.split("]")[0] + "]" if name.startswith("[") else name.split(":")[0]
+
+
+def _one(params: dict, name: str, default: str | None = None) -> str | None:
+    return (params.get(name) or [default])[0]
+
+
+def _int_param(params: dict, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter in [low, high], or a UsageError naming it."""
+    value = _one(params, name) or str(default)
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise UsageError(f"{name}={value[:40]!r}: give a whole number from {low} to {high}")
+    return int(value)
+
+
+def _choice_param(params: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _one(params, name) or default
+    if value not in choices:
+        raise UsageError(f"{name}={value[:40]!r}: give one of {', '.join(choices)}")
+    return value
 
 
 class App:
@@ -77,6 +108,10 @@ class App:
         if not self._host_allowed(headers.get("host", "")):
             return _error(403, "forbidden host: this server answers only to "
                                + ", ".join(self.config.allowed_hosts))
+        cross_site = self._cross_site(headers)
+        if cross_site:
+            return _error(403, f"forbidden: {cross_site}; this server answers only its own "
+                               "pages and direct requests (curl, scripts, notebooks)")
         if len(body) > MAX_BODY:
             return _error(413, f"request body over {MAX_BODY} bytes")
         if method not in ("GET", "POST", "HEAD"):
@@ -88,21 +123,43 @@ class App:
         route = routes.get(url.path.rstrip("/") or "/")
         if route is None:
             return _error(404, f"no such page: {url.path}")
+        return self._answer_errors(route, method, params, headers, body)
+
+    @staticmethod
+    def _answer_errors(route, method, params, headers, body) -> Response:
+        """Domain errors as 400 (bad request) or 503 (a limit, or busy: try again); anything
+        else as a plain 500 that leaks nothing (no traceback, no path)."""
+        from .sparql import QueryBusy, QueryLimitExceeded, QueryTimeout
+
         try:
             return route(method, params, headers, body)
-        except (NotFoundError, AmbiguousNameError, UsageError) as exc:
-            return _error(400, str(exc))
+        except QueryBusy as exc:
+            response = _error(503, str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except (QueryTimeout, QueryLimitExceeded) as exc:
+            return _error(503, str(exc))
         except LineageError as exc:
-            status = 503 if "time limit" in str(exc) or "memory limit" in str(exc) else 400
-            return _error(status, str(exc))
+            return _error(400, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: say so, never a traceback
+            return _error(500, f"internal error ({type(exc).__name__}); see the server log")
 
     def _host_allowed(self, host: str) -> bool:
-        name = host.strip().lower()
-        if name.startswith("["):
-            name = name.split("]")[0] + "]"
-        else:
-            name = name.split(":")[0]
-        return name in self.config.allowed_hosts
+        return _host_name(host) in self.config.allowed_hosts
+
+    def _cross_site(self, headers: dict[str, str]) -> str:
+        """Why a browser says another site sent this request, or '' when none did.
+        Sec-Fetch-Site is sent by current browsers; Origin by older ones on POST."""
+        fetch_site = headers.get("sec-fetch-site", "").strip().lower()
+        if fetch_site in ("cross-site", "same-site"):
+            return f"the browser marks this request {fetch_site}"
+        origin = headers.get("origin")
+        if origin is None:
+            return ""
+        parts = urllib.parse.urlsplit(origin.strip())
+        if parts.scheme not in ("http", "https") or not self._host_allowed(parts.netloc):
+            return f"request sent from another origin ({origin.strip()[:80]})"
+        return ""
 
     # -- SPARQL protocol -------------------------------------------------------------------
     def _sparql(self, method, params, headers, body) -> Response:
@@ -113,7 +170,8 @@ class App:
             return Response(302, b"", headers={"Location": "/"}) if method == "GET" else \
                 _error(400, "no query: send query=... (GET or form POST) or an "
                             "application/sparql-query body")
-        result = self.lineage.query(query, timeout=self.config.timeout, max_rows=self.config.max_rows)
+        result = self.lineage.query(query, timeout=self.config.timeout,
+                                    max_rows=self.config.max_rows, memory_mb=self.config.memory_mb)
         return self._answer(result, fmt, headers)
 
     def _query_and_format(self, method, params, headers, body):
@@ -139,7 +197,7 @@ class App:
         if result.is_graph:
             data = _graph_bytes(result, "nt" if fmt == "nt" else "ttl")
             return Response(200, data, _CONTENT_TYPES["nt" if fmt == "nt" else "ttl"], extra)
-        writers = {"json": to_json, "csv": to_csv, "tsv": to_tsv, "xml": _to_xml, "html": _to_html}
+        writers = {"json": lambda r: to_json(r, compact=True), "csv": to_csv, "tsv": to_tsv, "xml": _to_xml, "html": _to_html}
         if fmt not in writers:
             return _error(406, f"cannot answer in {fmt!r}; use json, xml, csv, tsv or html")
         return Response(200, writers[fmt](result).encode("utf-8"), _CONTENT_TYPES[fmt], extra)
@@ -171,21 +229,20 @@ class App:
                                                     "form-action 'self'"})
 
     def _view(self, method, params, headers, body) -> Response:
-        name = (params.get("lineage") or [None])[0]
-        focus = (params.get("focus") or [None])[0]
-        depth = int((params.get("depth") or ["1"])[0] or 1)
-        as_of = (params.get("as_of") or [None])[0] or None
-        layout = (params.get("layout") or ["force"])[0]
-        page = self.lineage.render(focus=focus, depth=depth, lineage=name, as_of=as_of, layout=layout)
+        depth = _int_param(params, "depth", 1, 0, 20)
+        layout = _choice_param(params, "layout", "force", ("force", "timeline"))
+        page = self.lineage.render(focus=_one(params, "focus"), depth=depth,
+                                   lineage=_one(params, "lineage"),
+                                   as_of=_one(params, "as_of") or None, layout=layout)
         return Response(200, page.encode("utf-8"), _CONTENT_TYPES["html"])
 
     def _trace(self, method, params, headers, body) -> Response:
         from .model import jsonable
 
-        name = (params.get("name") or [""])[0]
+        name = _one(params, "name", "")
         if not name:
             return _error(400, "give ?name=INSTITUTION")
-        direction = (params.get("direction") or ["down"])[0]
+        direction = _choice_param(params, "direction", "down", ("down", "up", "both"))
         trace = self.lineage.trace(name, direction)
         return Response(200, json.dumps(jsonable(trace), ensure_ascii=False).encode("utf-8"),
                         "application/json")
@@ -277,18 +334,28 @@ def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         server_version = "lineage"
         sys_version = ""
+        protocol_version = "HTTP/1.1"  # keep-alive: a client's next query skips the handshake
+        timeout = IDLE_SECONDS  # idle and half-sent connections are closed
+        disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart
 
         def _serve(self, method: str):
             try:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 length = -1
-            if length < 0:
-                response = _error(400, "bad Content-Length")
-            elif length > MAX_BODY:
-                response = _error(413, f"request body over {MAX_BODY} bytes")
+            if length < 0 or length > MAX_BODY:
+                self.close_connection = True  # the unread body must not be read as a request
+                response = _error(400, "bad Content-Length") if length < 0 else \
+                    _error(413, f"request body over {MAX_BODY} bytes")
             else:
-                body = self.rfile.read(length) if length else b""
+                try:
+                    body = self.rfile.read(length) if length else b""
+                except TimeoutError:  # half a body, then silence
+                    self.close_connection = True
+                    return
+                if len(body) < length:
+                    self.close_connection = True
+                    return
                 response = app.handle(method, self.path, dict(self.headers.items()), body)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)

@@ -179,3 +179,197 @@ def test_serve_get_answers_one_request_without_a_socket(run):
     refused = run("serve", "--get", "/sparql?query=" + urllib.parse.quote(
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"))
     assert refused.exit_code == 1 and "SERVICE is not allowed" in refused.stdout
+
+
+# -- against the browser threat and overload ----------------------------------------------------
+
+def _post(app, query: str, **headers):
+    return app.handle("POST", "/sparql", {"Host": "127.0.0.1:8000",
+                                          "Content-Type": "application/x-www-form-urlencoded",
+                                          **headers},
+                      urllib.parse.urlencode({"query": query}).encode())
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://127.0.0.1.evil.example:8000"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:9999"},
+])
+def test_cross_site_requests_are_refused(app, headers):
+    """Any page the user has open can send a form POST to a loopback server (no CORS needed)."""
+    response = _post(app, "ASK { ?s ?p ?o }", **headers)
+    assert response.status == 403
+    assert b"forbidden" in response.body
+    assert get(app, q("ASK { ?s ?p ?o }"), **headers).status == 403
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"},
+    {"Origin": "http://localhost:8000"},
+    {"Sec-Fetch-Site": "none"},
+])
+def test_own_pages_and_direct_requests_are_answered(app, headers):
+    assert _post(app, "ASK { ?s ?p ?o }", **headers).status == 200
+
+
+@pytest.mark.parametrize("target", ["/view?depth=abc", "/view?depth=-1", "/view?depth=999",
+                                    "/view?layout=spiral", "/trace?name=MOST&direction=sideways"])
+def test_bad_parameters_get_400_with_a_message(server, target):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(server + target, timeout=30)
+    assert err.value.code == 400
+    message = err.value.read().decode()
+    assert "give" in message and "Traceback" not in message
+
+
+def test_an_unexpected_failure_is_a_plain_500(bundled):
+    class Broken:
+        def trace(self, *args, **kwargs):
+            raise RuntimeError("/secret/path exploded")
+
+    response = App(Broken()).handle("GET", "/trace?name=x", {"Host": "localhost"})
+    assert response.status == 500
+    assert b"/secret/path" not in response.body and b"RuntimeError" in response.body
+
+
+@pytest.fixture
+def short_idle(monkeypatch):
+    import lineage.server
+
+    monkeypatch.setattr(lineage.server, "IDLE_SECONDS", 1)
+
+
+def test_fifty_idle_connections_do_not_stop_a_real_client(app, short_idle):
+    import socket
+
+    httpd = make_server(app, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    half = socket.create_connection(("127.0.0.1", port))
+    half.sendall(b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nquery=")
+    try:
+        answer = urllib.request.urlopen(f"http://127.0.0.1:{port}" + q("ASK { ?s ?p ?o }"),
+                                        timeout=10)
+        assert json.load(answer)["boolean"] is True
+        half.settimeout(10)
+        assert half.recv(100) == b""  # the half-sent request is dropped after the idle time
+    finally:
+        for sock in idle + [half]:
+            sock.close()
+        httpd.shutdown()
+
+
+HEAVY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+
+
+def _children_rss_mb(skip: frozenset = frozenset()) -> dict[int, float]:
+    """Resident memory (MB) of this process's forked children (in-memory query workers), by
+    pid, leaving out `skip`."""
+    import os
+
+    me, found = os.getpid(), {}
+    own_cmdline = open(f"/proc/{me}/cmdline", "rb").read()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != me:
+                continue
+            if open(f"/proc/{entry}/cmdline", "rb").read() != own_cmdline:
+                continue
+            status = open(f"/proc/{entry}/status").read()
+        except (OSError, IndexError, ValueError):
+            continue
+        rss = [line for line in status.splitlines() if line.startswith("VmRSS:")]
+        if rss:
+            found[int(entry)] = int(rss[0].split()[1]) / 1024
+    return found
+
+
+def _own_rss_mb() -> float:
+    status = open("/proc/self/status").read()
+    return int(next(l for l in status.splitlines() if l.startswith("VmRSS:")).split()[1]) / 1024
+
+
+def test_eight_heavy_queries_stay_in_the_pool_budget_and_a_small_one_is_answered():
+    """Eight memory-hungry queries at once run at most `workers` at a time, each under its
+    memory cap, and an ASK from another client is still answered."""
+    from lineage import Lineage
+
+    workers, memory_mb = 2, 200
+    lineage = Lineage.open(query_workers=workers, queue_wait=60)
+    app = App(lineage, ServerConfig(timeout=20, memory_mb=memory_mb))
+    httpd = make_server(app, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    base, earlier = _own_rss_mb(), frozenset(_children_rss_mb())  # other pools' idle workers
+    statuses, peaks, done = [], [], threading.Event()
+
+    def heavy():
+        try:
+            urllib.request.urlopen(url + q(HEAVY), timeout=120).read()
+            statuses.append(200)
+        except urllib.error.HTTPError as err:
+            statuses.append(err.code)
+
+    def sample():
+        while not done.is_set():
+            rss = _children_rss_mb(earlier).values()
+            peaks.append((len(rss), sum(max(0.0, r - base) for r in rss)))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    clients = [threading.Thread(target=heavy) for _ in range(8)]
+    try:
+        for client in clients:
+            client.start()
+        answer = json.load(urllib.request.urlopen(url + q("ASK {}"), timeout=120))
+        assert answer["boolean"] is True
+        for client in clients:
+            client.join(180)
+    finally:
+        done.set()
+        sampler.join()
+        httpd.shutdown()
+        lineage.store.close()
+    assert statuses == [503] * 8  # each stopped at its memory cap, with a clear 503
+    assert max(count for count, _ in peaks) <= workers
+    assert max(extra for _, extra in peaks) <= workers * memory_mb
+
+
+def test_a_full_pool_answers_503_with_retry_after():
+    from lineage import Lineage
+
+    lineage = Lineage.open(query_workers=1, queue_wait=0.5)
+    app = App(lineage, ServerConfig(timeout=5))
+    slow = threading.Thread(target=lambda: _post(app, "SELECT (COUNT(*) AS ?n) WHERE "
+                                                      "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"))
+    slow.start()
+    try:
+        import time
+
+        time.sleep(1)
+        response = _post(app, "ASK {}")
+        assert response.status == 503
+        assert response.headers["Retry-After"].isdigit()
+        assert b"busy" in response.body
+    finally:
+        slow.join()
+        lineage.store.close()
+
+
+def test_a_worker_stopped_at_its_memory_cap_prints_one_clean_line(tmp_path):
+    """No allocator message or native stack from the killed worker reaches the terminal."""
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "lineage.cli", "query", "--memory-mb", "128",
+                             HEAVY], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "memory limit" in lines[0], result.stderr

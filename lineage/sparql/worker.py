@@ -421,21 +421,28 @@ def _collect(receiver, process, kind: str, limits: Limits, started: float,
         except EOFError:
             process.join()
             raise _died(process.exitcode, limits) from None
-        tag = message[0]
-        if tag == "head":
-            result.variables = message[1]
-        elif tag == "rows":
-            result.rows.extend(decode(message[1]))
-        elif tag == "boolean":
-            result.boolean = message[1]
-        elif tag == "done":
-            result.truncated = message[1]
+        if _take_in(result, [message] if message[0] != "many" else message[1], decode):
             result.seconds = time.monotonic() - started
             return result
+
+
+def _take_in(result: RawResult, messages: list[tuple], decode) -> bool:
+    """Add a worker's messages to the result; True once the answer is complete."""
+    for tag, *detail in messages:
+        if tag == "head":
+            result.variables = detail[0]
+        elif tag == "rows":
+            result.rows.extend(decode(detail[0]))
+        elif tag == "boolean":
+            result.boolean = detail[0]
+        elif tag == "done":
+            result.truncated = detail[0]
+            return True
         elif tag == "error":
-            raise _ReportedError(f"query failed: {message[1]}")
+            raise _ReportedError(f"query failed: {detail[0]}")
         elif tag == "syntax":
-            raise EngineSyntaxError(message[1])
+            raise EngineSyntaxError(detail[0])
+    return False
 
 
 def _died(exitcode: int | None, limits: Limits) -> QueryError:
@@ -484,35 +491,51 @@ def _address_space_bytes() -> int:
         return 0
 
 
+class _Outbox:
+    """Messages to the parent, sent together: a small answer (head, rows, done) crosses the
+    pipe as one message, a large one in batches of _BATCH rows as they are produced."""
+
+    def __init__(self, sender):
+        self._sender, self._pending = sender, []
+
+    def put(self, message: tuple) -> None:
+        self._pending.append(message)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._sender.send(("many", self._pending))
+            self._pending = []
+
+
 def _stream(answer, kind: str, limits: Limits, sender) -> None:
+    out = _Outbox(sender)
     if kind == "ASK":
-        sender.send(("boolean", bool(answer)))
-        sender.send(("done", False))
+        out.put(("boolean", bool(answer)))
+        out.put(("done", False))
+        out.flush()
         return
+    terms = TermMemo(encode)
     if kind == "SELECT":
-        variables = [v.value for v in answer.variables]
-        sender.send(("head", variables))
-        terms = TermMemo(encode)
+        out.put(("head", [v.value for v in answer.variables]))
         encode_row = lambda s: tuple(map(terms, s))  # noqa: E731  (variable order)
     else:
-        sender.send(("head", ["subject", "predicate", "object"]))
-        terms = TermMemo(encode)
+        out.put(("head", ["subject", "predicate", "object"]))
         encode_row = lambda t: (terms(t.subject), terms(t.predicate), terms(t.object))  # noqa: E731
-    batch, sent = [], 0
+    batch, sent, truncated = [], 0, False
     for item in answer:
         if sent == limits.max_rows:
-            if batch:
-                sender.send(("rows", batch))
-            sender.send(("done", True))
-            return
+            truncated = True
+            break
         batch.append(encode_row(item))
         sent += 1
         if len(batch) == _BATCH:
-            sender.send(("rows", batch))
+            out.put(("rows", batch))
+            out.flush()
             batch = []
     if batch:
-        sender.send(("rows", batch))
-    sender.send(("done", False))
+        out.put(("rows", batch))
+    out.put(("done", truncated))
+    out.flush()
 
 
 def _safe_message(exc: BaseException) -> str:
@@ -541,14 +564,7 @@ def _run_inline(evaluate, kind: str, limits: Limits, decode=_as_is) -> RawResult
     except SyntaxError as exc:
         raise EngineSyntaxError(_safe_message(exc)) from None
     result = RawResult(kind, [], [])
-    for tag, *rest in collector.messages:
-        if tag == "head":
-            result.variables = rest[0]
-        elif tag == "rows":
-            result.rows.extend(decode(rest[0]))
-        elif tag == "boolean":
-            result.boolean = rest[0]
-        elif tag == "done":
-            result.truncated = rest[0]
+    for _, messages in collector.messages:
+        _take_in(result, messages, decode)
     result.seconds = time.monotonic() - started
     return result
