@@ -78,3 +78,19 @@ def test_readme_python_example_runs():
     printed = []
     exec(compile(example, "README.md", "exec"), {"print": lambda *a, **k: printed.append(a)})
     assert printed, "the README's Python example should print the trace's hops"
+
+
+def test_readme_names_every_query_barrier_and_the_strict_switch():
+    from lineage.sparql import sandbox
+
+    for name in (sandbox.NAMESPACE, sandbox.SECCOMP, sandbox.GUARD_ONLY):
+        assert name in README, f"the README's SPARQL section should name the barrier {name!r}"
+    assert "--strict-sandbox" in README and "LINEAGE_STRICT_SANDBOX" in README
+
+
+def test_docs_pages_are_in_the_project_own_words():
+    """Docs and code point to docs/, never to outside planning files or issue numbers."""
+    for path in list((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert "DESIGN.md" not in text and "../shared" not in text, path
+        assert not re.search(r"\bissue \d+", text), path

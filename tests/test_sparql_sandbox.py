@@ -256,3 +256,34 @@ def test_the_guard_refuses_before_the_barrier_is_asked(bundled, listener):
     with pytest.raises(QueryRefused) as refused:
         bundled.query(f"SELECT * WHERE {{ SERVICESILENT<{url}/x> {{ ?x ?y ?z }} }}")
     assert refused.value.construct == "SERVICE"
+
+
+@pytest.mark.parametrize("where", ["memory", "oxigraph:DIR", "serve"])
+def test_generated_forms_through_each_store_with_the_barrier_off(request, bundled, disk, listener,
+                                                                 where, barrier_off):
+    """The differential test's forms (see test_sparql_guard), through the library and the
+    server with no barrier below the guard: each is refused naming SERVICE or FROM, or, if the
+    guard passes it, it makes no request."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_sparql_guard import glued_from, glued_service
+
+    lineage = disk if where == "oxigraph:DIR" else bundled
+    _fresh_workers(lineage)
+    ask = _via_server(lineage) if where == "serve" else _via_library(lineage)
+    url, hits = listener
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(glued_service(url), glued_from(url)))
+    def check_one(text):
+        before = len(hits)
+        try:
+            ask(text)
+        except QueryError as error:  # refused, or a syntax error the engine found
+            message = str(error)
+            if "is not allowed" in message:
+                assert message.startswith(("SERVICE is", "FROM is", "FROM NAMED is")), text
+        assert len(hits) == before, text
+
+    check_one()
+    _fresh_workers(lineage)
