@@ -19,7 +19,7 @@ from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
 from .network import all_institutions, project
 from .store import Store
 
-RDF_FORMATS = ("ttl", "trig", "nt", "jsonld")
+RDF_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld")
 NETWORK_FORMATS = ("gexf", "graphml", "csv")
 FORMATS = RDF_FORMATS + NETWORK_FORMATS
 STDOUT_FORMATS = FORMATS[:-1]  # csv writes two files
@@ -57,6 +57,7 @@ def to_ntriples(store: Store, selection: Selection = Selection()) -> bytes:
 
 
 def to_nquads(store: Store, selection: Selection = Selection()) -> bytes:
+    """Sorted N-Quads: each triple in its named graph."""
     return _sorted_lines(ox.serialize(_quads(store, selection.graphs(store)),
                                       format=ox.RdfFormat.N_QUADS) or b"")
 
@@ -233,7 +234,10 @@ def to_csv_files(store: Store) -> dict[str, bytes]:
 
 
 def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> bytes:
-    """One single-file export format as bytes."""
+    """One single-file export format as bytes. N-Quads is the dump a SPARQL server loads, so it
+    always holds everything: the ontology and the derived shortcut edges too."""
+    if fmt == "nq":
+        return to_nquads(store, Selection(include_derived=True, include_ontology=True))
     writers = {"ttl": to_turtle, "trig": to_trig, "nt": to_ntriples, "jsonld": to_jsonld}
     if fmt in writers:
         return writers[fmt](store, selection)
