@@ -10,13 +10,14 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .catalog import NameIndex, resolve_fast
+from .classes import among, class_pairs
 from .dates import parse_user_date
 from .errors import UsageError
 from .derive import derive, derive_graph
 from .loading import load_data_files, open_store
 from .describe import Describer
 from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
-from .namespaces import ONTOLOGY_GRAPH, XSD, expand, shorten
+from .namespaces import LIN, ONTOLOGY_GRAPH, XSD, expand, shorten
 from .store import Store
 from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
@@ -26,21 +27,23 @@ if TYPE_CHECKING:
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
 
+# %(pairs)s: every class with itself and each superclass (lineage.classes.class_pairs), joined
+# instead of a `?t rdfs:subClassOf* ?class` path with both ends open, which some engines refuse.
 _CLASS_COUNTS = """
 SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  GRAPH ?g { ?x a ?t } FILTER(?g != <%s>)
-  ?t rdfs:subClassOf* ?class .
+  GRAPH ?g { ?x a ?t } FILTER(?g != <%(ontology)s>)
+  %(pairs)s
   FILTER(STRSTARTS(STR(?class), STR(lin:)) || ?class IN (org:Membership, qb:Observation))
   OPTIONAL { ?class rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
 } GROUP BY ?class ORDER BY DESC(?n) ?class"""
 
-_SOURCE_COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t . ?t rdfs:subClassOf* lin:Source }"
+_SOURCE_COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t . %(sources)s }"
 
 #: Facts (sourced statements: institutions, events, memberships, figures...) by confidence.
 _CONFIDENCE = """
 SELECT ?confidence (COUNT(DISTINCT ?x) AS ?n) WHERE {
   ?x dcterms:source ?s .
-  FILTER NOT EXISTS { ?x a ?t . ?t rdfs:subClassOf* lin:Source FILTER NOT EXISTS { ?x a lin:PolicyDocument } }
+  FILTER NOT EXISTS { ?x a ?t . %(sources)s FILTER NOT EXISTS { ?x a lin:PolicyDocument } }
   OPTIONAL { ?x lin:confidence ?c }
   BIND(COALESCE(?c, "unstated") AS ?confidence)
 } GROUP BY ?confidence ORDER BY DESC(?n)"""
@@ -193,13 +196,15 @@ class Lineage:
     def info(self, validate: bool = True) -> Info:
         """What is loaded: counts by class, sources, files and (optionally) validation state."""
         counts = [ClassCount(str(c), str(name) if name else shorten(str(c)), int(n.toPython()))
-                  for c, name, n in self.store.select(_CLASS_COUNTS % ONTOLOGY_GRAPH)]
-        (sources,), = self.store.select(_SOURCE_COUNT).rows
+                  for c, name, n in self.store.select(_CLASS_COUNTS % {
+                      "ontology": ONTOLOGY_GRAPH, "pairs": class_pairs(self.store, "t", "class")})]
+        source_types = {"sources": among(self.store, "t", LIN.Source)}
+        (sources,), = self.store.select(_SOURCE_COUNT % source_types).rows
         info = Info(store=self.store.spec, triples=len(self.store),
                     files=sorted(set(self.graph_names.values())), class_counts=counts,
                     sources=int(sources.toPython()),
                     confidence={shorten(str(c)): int(n.toPython())
-                                for c, n in self.store.select(_CONFIDENCE)},
+                                for c, n in self.store.select(_CONFIDENCE % source_types)},
                     source_domains={str(h): int(n.toPython())
                                     for h, n in self.store.select(_DOMAINS)})
         if validate:

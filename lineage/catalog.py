@@ -12,35 +12,40 @@ from rdflib.namespace import RDFS, SKOS
 
 from .errors import AmbiguousNameError, NotFoundError
 from .model import InstitutionRef, SearchHit
-from .namespaces import expand
+from .classes import among, most_specific, superclasses
+from .namespaces import LIN, expand
 from .store import Store
 
+# {types} is `VALUES ?t {...}`: the institution classes (lineage.classes.among).
 _NAMES = """
-SELECT ?i ?p ?name WHERE {
-  ?i a ?t . ?t rdfs:subClassOf* lin:Institution .
-  VALUES ?p { rdfs:label skos:altLabel }
+SELECT ?i ?p ?name WHERE {{
+  ?i a ?t . {types}
+  VALUES ?p {{ rdfs:label skos:altLabel }}
   ?i ?p ?name .
-}"""
+}}"""
 
+#: Every institution type of each institution; the most specific are kept in Python.
 _TYPES = """
-SELECT DISTINCT ?i ?type WHERE {
-  ?i a ?type . ?type rdfs:subClassOf* lin:Institution .
-  FILTER NOT EXISTS { ?i a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }
-}"""
+SELECT DISTINCT ?i ?t WHERE {{
+  ?i a ?t . {types}
+}}"""
 
 
 _EXACT = """
 SELECT DISTINCT ?i WHERE {{
   VALUES ?name {{ {names} }}
-  ?i {prop} ?name . ?i a ?t . ?t rdfs:subClassOf* lin:Institution .
+  ?i {prop} ?name . ?i a ?t . {types}
 }}"""
 
 _ONE = """
-SELECT ?label ?type WHERE {{
+SELECT ?label ?t WHERE {{
   {{ <{iri}> rdfs:label ?label }}
-  UNION {{ <{iri}> a ?type . ?type rdfs:subClassOf* lin:Institution .
-          FILTER NOT EXISTS {{ <{iri}> a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }} }}
+  UNION {{ <{iri}> a ?t . {types} }}
 }}"""
+
+
+def _institution_types(store: Store) -> str:
+    return among(store, "t", LIN.Institution)
 
 
 def _literal_forms(name: str) -> str:
@@ -52,7 +57,7 @@ def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
     """One institution's identity by IRI (None when the IRI is not an institution)."""
     en = zh = None
     types = set()
-    for label, type_ in store.select(_ONE.format(iri=iri)):
+    for label, type_ in store.select(_ONE.format(iri=iri, types=_institution_types(store))):
         if type_ is not None:
             types.add(str(type_))
         elif label is not None:
@@ -61,7 +66,8 @@ def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
                 en = str(label)
             elif lang.startswith("zh") and (zh is None or lang == "zh"):
                 zh = str(label)
-    return InstitutionRef(iri, en, zh, tuple(sorted(types))) if types else None
+    specific = most_specific(types, superclasses(store))
+    return InstitutionRef(iri, en, zh, tuple(sorted(specific))) if types else None
 
 
 def resolve_fast(store: Store, name: str) -> InstitutionRef | None:
@@ -71,7 +77,8 @@ def resolve_fast(store: Store, name: str) -> InstitutionRef | None:
     if iri.startswith(("http://", "https://")):
         return institution_ref(store, iri)
     for prop in ("rdfs:label", "skos:altLabel"):
-        found = [str(i) for (i,) in store.select(_EXACT.format(names=_literal_forms(name), prop=prop))]
+        found = [str(i) for (i,) in store.select(_EXACT.format(names=_literal_forms(name), prop=prop,
+                                                                   types=_institution_types(store)))]
         if len(found) == 1:
             return institution_ref(store, found[0])
         if len(found) > 1:
@@ -99,7 +106,7 @@ class NameIndex:
         alts: dict[str, list[str]] = defaultdict(list)
         en: dict[str, str] = {}
         zh: dict[str, str] = {}
-        for iri, prop, name in store.select(_NAMES):
+        for iri, prop, name in store.select(_NAMES.format(types=_institution_types(store))):
             key = str(iri)
             if prop == RDFS.label:
                 labels[key].append(str(name))
@@ -110,11 +117,13 @@ class NameIndex:
                     zh[key] = str(name)
             elif prop == SKOS.altLabel:
                 alts[key].append(str(name))
-        types: dict[str, list[str]] = defaultdict(list)
-        for iri, type_ in store.select(_TYPES):
-            types[str(iri)].append(str(type_))
+        types: dict[str, set[str]] = defaultdict(set)
+        for iri, type_ in store.select(_TYPES.format(types=_institution_types(store))):
+            types[str(iri)].add(str(type_))
+        supers = superclasses(store)
         iris = set(labels) | set(alts) | set(types)
-        refs = {i: InstitutionRef(i, en.get(i), zh.get(i), tuple(sorted(types.get(i, ()))))
+        refs = {i: InstitutionRef(i, en.get(i), zh.get(i),
+                                  tuple(sorted(most_specific(types.get(i, ()), supers))))
                 for i in iris}
         return cls(refs, dict(labels), dict(alts))
 

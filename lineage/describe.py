@@ -9,6 +9,7 @@ from dataclasses import replace
 from rdflib.namespace import RDFS, SKOS
 
 from .catalog import NameIndex
+from .classes import among, keep_most_specific, superclasses
 from .model import DateValue, EventFact, InstitutionDetail, InstitutionRef, MembershipFact, OtherFact
 from .namespaces import LIN, shorten
 from .sources import citations, source_refs, values as _values
@@ -28,8 +29,7 @@ SELECT ?m ?role ?member ?unit ?from ?until WHERE {{
 _EVENTS = """
 SELECT ?e ?type ?status ?date ?asOf ?confidence ?comment WHERE {{
   {{ ?e org:originalOrganization <{iri}> }} UNION {{ ?e org:resultingOrganization <{iri}> }}
-  ?e a ?type . ?type rdfs:subClassOf* lin:ChangeEvent .
-  FILTER NOT EXISTS {{ ?e a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }}
+  ?e a ?type . {event_types}
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
   OPTIONAL {{ ?e lin:statusAsOf ?asOf }} OPTIONAL {{ ?e lin:confidence ?confidence }}
   OPTIONAL {{ ?e rdfs:comment ?comment }}
@@ -76,7 +76,9 @@ class Describer:
         detail = InstitutionDetail(ref)
         own_sources = self._own_properties(ref.iri, detail)
         memberships = self.store.select(_MEMBERSHIPS.format(iri=ref.iri)).bindings()
-        events = self.store.select(_EVENTS.format(iri=ref.iri)).bindings()
+        events = keep_most_specific(self.store.select(_EVENTS.format(
+            iri=ref.iri, event_types=among(self.store, "type", LIN.ChangeEvent))).bindings(),
+                                    "e", "type", superclasses(self.store))
         others = self.store.select(_OTHER.format(iri=ref.iri)).bindings()
         nodes = [ref.iri, *(r["m"] for r in memberships), *(r["e"] for r in events),
                  *(r["n"] for r in others)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .allocation import paused_gc
+from .classes import among, keep_most_specific, most_specific, subclasses, superclasses
 from .model import DateValue, InstitutionRef, SourceRef
 from .namespaces import LIN, NON_LINEAGE_EVENTS, shorten
 from .sources import chunks as _chunks, citations, values as _values
@@ -29,15 +30,17 @@ _STEP = {
     UP: "^org:resultingOrganization/org:originalOrganization",
 }
 
-_REACH = "SELECT DISTINCT ?x WHERE {{ VALUES ?start {{ {starts} }} ?start ({step})* ?x }}"
+#: One step of lineage from a level of institutions (a fixed-length path: portable, where a
+#: transitive path from VALUES is refused by some engines, and the cost follows the answer).
+_STEP_FROM = "SELECT DISTINCT ?x WHERE {{ VALUES ?start {{ {starts} }} ?start {step} ?x }}"
 
+#: Every type of each event; the most specific one is kept, and founding events dropped, in
+#: Python (see lineage.classes: engines disagree on the FILTER NOT EXISTS form of this).
 _HOPS = """
 SELECT ?e ?type ?o ?r ?status ?date ?confidence WHERE {{
   {restrict}
   {pattern}
-  ?e a ?type . ?type rdfs:subClassOf* lin:ChangeEvent .
-  FILTER NOT EXISTS {{ ?e a ?sub . ?sub rdfs:subClassOf+ ?type . FILTER(?sub != ?type) }}
-  FILTER(?type NOT IN ({founding}))
+  ?e a ?type . VALUES ?type {{ {event_types} }}
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
   OPTIONAL {{ ?e lin:confidence ?confidence }}
 }}"""
@@ -68,14 +71,13 @@ SELECT ?m ?member ?unit ?role ?from ?until WHERE {
 
 #: What a node shows, one query per property (together, OPTIONALs multiply the rows).
 _NODE_FACTS = {
-    "type": "?i a ?value . ?value rdfs:subClassOf* lin:Institution .",
+    "type": "?i a ?value . {institution_types}",
     "label": "?i rdfs:label ?value .",
     "established": "?i lin:established ?value .",
 }
 _NODE_FACT = "SELECT ?i ?value WHERE {{ {restrict} {pattern} }}"
-_SUPERCLASSES = "SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf+ ?super FILTER(?sub != ?super) }"
 
-_ALL_INSTITUTIONS = "SELECT DISTINCT ?i WHERE { ?i a ?t . ?t rdfs:subClassOf* lin:Institution }"
+_ALL_INSTITUTIONS = "SELECT DISTINCT ?i WHERE {{ ?i a ?t . {institution_types} }}"
 
 #: Statuses that are not settled: shown, but marked as pending.
 PENDING = {shorten(str(s)) for s in (LIN.Planned, LIN.Applied, LIN.InProgress)}
@@ -112,17 +114,21 @@ class LineageNetwork:
 
 
 def reach(store: Store, starts: Iterable[str], direction: str) -> set[str]:
-    """Every institution reachable from the starts through lineage events in one direction."""
-    starts = sorted(set(starts))
-    found: set[str] = set(starts)
-    for chunk in _chunks(starts):
-        rows = store.select_plain(_REACH.format(starts=_values(chunk), step=_STEP[direction]))
-        found.update(str(x) for (x,) in rows)
+    """Every institution reachable from the starts through lineage events in one direction,
+    level by level (one query per level, each from the institutions found last)."""
+    level = sorted(set(starts))
+    found: set[str] = set(level)
+    while level:
+        reached = {str(x) for chunk in _chunks(level) for (x,) in store.select_plain(
+            _STEP_FROM.format(starts=_values(chunk), step=_STEP[direction])).rows}
+        level = sorted(reached - found)
+        found.update(level)
     return found
 
 
 def all_institutions(store: Store) -> set[str]:
-    return {str(i) for (i,) in store.select_plain(_ALL_INSTITUTIONS)}
+    types = among(store, "t", LIN.Institution)
+    return {str(i) for (i,) in store.select_plain(_ALL_INSTITUTIONS.format(institution_types=types))}
 
 
 def project(store: Store, institutions: Iterable[str], direction: str | None = None,
@@ -157,29 +163,32 @@ def _project(store: Store, iris: list[str], direction: str | None, with_units: b
     return LineageNetwork(lineage, units, dict(terminal))
 
 
-def founding_types(store: Store) -> str:
-    """The event classes that are not lineage hops (NON_LINEAGE_EVENTS and their subclasses),
-    as a SPARQL list, so queries can filter on a bound type instead of a path per event."""
-    rows = store.select_plain(f"SELECT DISTINCT ?c WHERE {{ VALUES ?f {{ {_values(NON_LINEAGE_EVENTS)} }} "
-                        "?c rdfs:subClassOf* ?f }")
-    return ", ".join(f"<{c}>" for c in sorted({str(c) for (c,) in rows} |
-                                               {str(c) for c in NON_LINEAGE_EVENTS}))
+def founding_types(store: Store) -> set[str]:
+    """The event classes that are not lineage hops (NON_LINEAGE_EVENTS and their subclasses)."""
+    return subclasses(store, NON_LINEAGE_EVENTS)
+
+
+def _hop_rows(store: Store, restrict: str, pattern: str) -> list[dict]:
+    """Hop rows with each event's most specific type, founding events left out."""
+    event_types = subclasses(store, [LIN.ChangeEvent])
+    rows = store.select_plain(_HOPS.format(restrict=restrict, pattern=pattern,
+                                           event_types=_values(sorted(event_types)))).bindings()
+    founding = founding_types(store)
+    return [row for row in keep_most_specific(rows, "e", "type", superclasses(store))
+            if str(row["type"]) not in founding]
 
 
 def _hops(store: Store, iris: list[str], direction: str | None) -> list[dict]:
     anchors = {DOWN: ["o"], UP: ["r"], None: ["o", "r"]}[direction]
-    founding = founding_types(store)
     rows = [row for anchor in anchors for chunk in _chunks(iris)
-            for row in store.select_plain(_HOPS.format(
-                restrict=f"VALUES ?{anchor} {{ {_values(chunk)} }}",
-                pattern=_HOP_PATTERNS[anchor], founding=founding)).bindings()]
+            for row in _hop_rows(store, f"VALUES ?{anchor} {{ {_values(chunk)} }}",
+                                 _HOP_PATTERNS[anchor])]
     return _unique_hops(rows)
 
 
 def _all_hops(store: Store, institutions: set[str]) -> list[dict]:
     """Every hop touching the institutions, read in one query (every hop has an original)."""
-    rows = store.select_plain(_HOPS.format(restrict="", pattern=_HOP_PATTERNS["o"],
-                                           founding=founding_types(store))).bindings()
+    rows = _hop_rows(store, "", _HOP_PATTERNS["o"])
     return _unique_hops([r for r in rows if r["o"] in institutions or r.get("r") in institutions])
 
 
@@ -219,7 +228,7 @@ def _add_units(store: Store, iris: list[str], units: nx.MultiDiGraph, whole: boo
 def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: bool = False) -> None:
     nodes = {n for g in graphs for n in g.nodes}
     facts = {kind: _node_facts(store, kind, nodes, whole) for kind in _NODE_FACTS}
-    supers = _superclasses(store) if facts["type"] else {}
+    supers = superclasses(store) if facts["type"] else {}
     established = {}
     for i, value in facts["established"]:
         established.setdefault(i, DateValue.from_literal(value))
@@ -235,24 +244,17 @@ def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: bool = False) 
     for g in graphs:
         for n in g.nodes:
             mine = types.get(n, set())
-            specific = {t for t in mine if not any(t in supers.get(o, ()) for o in mine)}
+            specific = most_specific(mine, supers)
             g.nodes[n].update(types=tuple(sorted(specific)), established=established.get(n),
                               **labels.get(n, {}))
 
 
 def _node_facts(store: Store, kind: str, nodes: set[str], whole: bool) -> list[tuple]:
     """(node, value) pairs of one kind of fact, for these nodes only."""
-    pattern = _NODE_FACTS[kind]
+    pattern = _NODE_FACTS[kind].replace("{institution_types}",
+                                        among(store, "value", LIN.Institution))
     if whole:  # one read of the whole graph; a node with no row has no such fact
         rows = store.select_plain(_NODE_FACT.format(restrict="", pattern=pattern)).rows
         return [r for r in rows if r[0] in nodes]
     return [r for chunk in _chunks(sorted(nodes)) for r in store.select_plain(_NODE_FACT.format(
         restrict=f"VALUES ?i {{ {_values(chunk)} }}", pattern=pattern)).rows]
-
-
-def _superclasses(store: Store) -> dict[str, set[str]]:
-    """Every class and its superclasses (transitively), to keep a node's most specific types."""
-    supers: dict[str, set[str]] = defaultdict(set)
-    for sub, sup in store.select_plain(_SUPERCLASSES).rows:
-        supers[sub].add(sup)
-    return supers

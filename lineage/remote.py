@@ -112,6 +112,7 @@ class RemoteStore:
     def __init__(self, spec: str):
         self.spec = spec
         self.warnings: list[str] = []  # what the caller should tell the user (see loading)
+        self.generation = 0  # bumped by every write lineage makes (see lineage.classes)
         urls = spec.partition(":")[2].split(",")
         self.query_url = urls[0].strip()
         self.update_url = urls[1].strip() if len(urls) > 1 and urls[1].strip() else None
@@ -185,6 +186,7 @@ class RemoteStore:
         if self.update_url is None:
             raise UsageError(f"store {self.spec} is read-only: give an update endpoint as "
                              "sparql:QUERY_URL,UPDATE_URL")
+        self.generation += 1
         _post(self.update_url, {"update": update}, "*/*", _TIMEOUT * 10)
 
     def update(self, update: str) -> None:

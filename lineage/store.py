@@ -186,6 +186,7 @@ class Store:
         self.path, self.read_only = path, read_only
         self._ox = oxstore if oxstore is not None else ox.Store()
         self._query_workers = None
+        self.generation = 0  # bumped by every write (caches of derived facts compare it)
         self.worker_settings = None  # lineage.sparql.worker.PoolSettings; None: defaults
 
     @classmethod
@@ -228,6 +229,7 @@ class Store:
 
     def _changed(self) -> None:
         """Query workers read a snapshot of an on-disk store: drop them after any write."""
+        self.generation += 1
         if self._query_workers is not None:
             self._query_workers.invalidate()
 
