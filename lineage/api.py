@@ -257,7 +257,7 @@ class Lineage:
         """Run a canned query with parameters (names resolved like `show` does)."""
         from .sparql import canned
 
-        query = canned.get(name)
+        query = canned.get(name, portable=not getattr(self.store, "speaks_lateral", True))
         return self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
 
     def _bind_params(self, query, given: Mapping[str, str]) -> dict[str, Node]:

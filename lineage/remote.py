@@ -108,6 +108,7 @@ class RemoteStore:
     """The Store interface over a SPARQL 1.1 Protocol endpoint."""
 
     path = None
+    speaks_lateral = False  # servers differ; canned queries use their portable forms here
 
     def __init__(self, spec: str):
         self.spec = spec

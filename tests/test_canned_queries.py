@@ -233,3 +233,22 @@ def test_lateral_only_changes_the_evaluation_order(bundled):
             assert with_it == without, (name, iri)
             answered += bool(with_it)
     assert answered > 20
+
+
+@pytest.mark.parametrize("name", ["lineage-of", "sources-of"])
+@pytest.mark.parametrize("institution", [
+    "国家小麦工程技术研究中心", "MOST", "国家小麦技术创新中心", "Changsha University of Science and Technology",
+    "National Engineering Laboratory for Highway Maintenance Technology"])
+def test_portable_forms_give_the_same_rows(bundled, name, institution):
+    """A `sparql:` store runs queries/portable/NAME.rq (no LATERAL): same rows, same order."""
+    from lineage.sparql import canned
+
+    iri = bundled.resolve(institution).iri
+    bound = bundled._bind_params(canned.get(name), {"institution": iri})
+    original = bundled.query(canned.get(name).text, bindings=bound)
+    portable_text = canned.get(name, portable=True).text
+    code = "\n".join(line.split("#")[0] for line in portable_text.splitlines())
+    assert "LATERAL" not in code and "LATERAL" in canned.get(name).text
+    portable = bundled.query(portable_text, bindings=bound)
+    assert portable.variables == original.variables
+    assert portable.rows == original.rows

@@ -70,11 +70,16 @@ def load_all() -> dict[str, CannedQuery]:
     return found
 
 
-def get(name: str) -> CannedQuery:
+def get(name: str, portable: bool = False) -> CannedQuery:
+    """A canned query by name; with `portable`, its form for engines without LATERAL
+    (queries/portable/NAME.rq, the same answer) where it has one."""
     queries = load_all()
     if name not in queries:
         raise UsageError(f"no canned query named {name!r}; `lineage query --list` shows them: "
                          + ", ".join(queries))
+    variant = resources.files("lineage").joinpath("queries", "portable", f"{name}.rq")
+    if portable and variant.is_file():
+        return parse_canned(name, variant.read_text(encoding="utf-8"))
     return queries[name]
 
 
