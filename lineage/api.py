@@ -257,7 +257,7 @@ class Lineage:
         """Run a canned query with parameters (names resolved like `show` does)."""
         from .sparql import canned
 
-        query = canned.get(name, portable=not getattr(self.store, "speaks_lateral", True))
+        query = canned.get(name, portable=not self.store.speaks_lateral)
         return self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
 
     def _bind_params(self, query, given: Mapping[str, str]) -> dict[str, Node]:

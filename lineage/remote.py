@@ -8,6 +8,7 @@ tdb2:unionDefaultGraph true). Without an update endpoint the store is read-only.
 
 from __future__ import annotations
 
+import functools
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -108,7 +109,6 @@ class RemoteStore:
     """The Store interface over a SPARQL 1.1 Protocol endpoint."""
 
     path = None
-    speaks_lateral = False  # servers differ; canned queries use their portable forms here
 
     def __init__(self, spec: str):
         self.spec = spec
@@ -136,6 +136,16 @@ class RemoteStore:
 
     def ask(self, query: str) -> bool:
         return bool(self._results(query))
+
+    @functools.cached_property
+    def speaks_lateral(self) -> bool:
+        """Whether the server reads LATERAL (Oxigraph and Jena do): such servers run the canned
+        queries as written; others get their portable forms (lineage/queries/portable/)."""
+        try:
+            self.select("SELECT ?x WHERE { BIND(1 AS ?x) LATERAL { SELECT ?x WHERE { } } }")
+        except UsageError:
+            return False
+        return True
 
     def evaluator(self, query: str, bindings: dict | None = None, kind: str = "SELECT"):
         return RemoteQuery(self.query_url, sparql_prologue() + query, dict(bindings or {}),

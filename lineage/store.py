@@ -180,6 +180,8 @@ def _writes(method):
 class Store:
     """A pyoxigraph store (in memory or on disk) with the few operations the library needs."""
 
+    speaks_lateral = True  # pyoxigraph reads every canned query as written
+
     def __init__(self, spec: str = "memory", oxstore: ox.Store | None = None,
                  path: str | None = None, read_only: bool = False):
         self.spec = spec
