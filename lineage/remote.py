@@ -21,8 +21,8 @@ from rdflib.term import Node
 
 from .errors import UsageError
 from .namespaces import sparql_prologue
-from .store import (Rows, TermMemo, read_input_file, rdf_format_for, rows_of, to_oxigraph,
-                    to_plain, to_rdflib)
+from .store import (Rows, TermMemo, read_input_file, rdf_format_for, replacing_update, rows_of,
+                    to_oxigraph, to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -160,10 +160,7 @@ class RemoteStore:
     def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
         """One update request: drop the replaced graphs, insert everything (atomic on servers
         that apply an update request as one transaction, as Oxigraph and Fuseki do)."""
-        drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
-        body = "\n".join(f"GRAPH {_nt(q.graph_name)} {{ {_nt(q.subject)} {_nt(q.predicate)} "
-                         f"{_nt(q.object)} }}" for q in quads)
-        self._update(f"{drops}INSERT DATA {{\n{body}\n}}")
+        self._update(replacing_update(quads, replace_graphs))
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         g = ox.NamedNode(graph)
@@ -173,7 +170,8 @@ class RemoteStore:
     def load_file(self, path: Path, graph: str) -> None:
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
-    def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False) -> None:
+    def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False,
+                   replace: bool = False) -> None:
         """Parse RDF locally (strictly) and send it to the server in one update."""
         from .errors import InputError
         from .ingest.rdf import parse_rdf
@@ -182,7 +180,7 @@ class RemoteStore:
         if problems:
             raise InputError(problems[0].message, file=name, line=problems[0].line,
                              column=problems[0].column)
-        self.add_quads(quads)
+        self.add_quads(quads, replace_graphs=[graph] if replace else ())
 
     def load_store_graph(self, other, graph: str) -> None:
         self.add_quads(other.quads([graph]))

@@ -144,3 +144,83 @@ def test_shacl_violations_are_refused_with_the_row(lg, tmp_path):
                       "Conversion,late,early,Approved,2001,s\n")
     err = refused(lg, src, inst, events)
     assert any("EventNotBeforeEstablishment" in p.message for p in err.problems), str(err)
+
+
+def _ntriples(count: int, tail: str = "") -> str:
+    """`count` N-Triples lines of fictional sources (valid RDF), then `tail` verbatim."""
+    lines = [f'<https://example.org/s{i}> <http://purl.org/dc/terms/title> "title {i}" .\n'
+             for i in range(count)]
+    return "".join(lines) + tail
+
+
+def _graph_size(run, spec: str, name: str) -> int:
+    query = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+             f'FILTER(STRENDS(STR(?g), "/{name}")) }}')
+    result = run("--store", spec, "query", query, "--format", "csv")
+    return int(result.stdout.split()[-1])
+
+
+@pytest.mark.parametrize("options", [["--no-validate"], []], ids=["bulk", "transactional"])
+def test_replace_with_a_broken_file_keeps_the_old_graph(run, tmp_path, options):
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    (tmp_path / "v1").mkdir(), (tmp_path / "v3").mkdir()
+    old, new = tmp_path / "v1" / "extra.nt", tmp_path / "v3" / "extra.nt"
+    old.write_text(_ntriples(100))
+    new.write_text(_ntriples(200, '<https://example.org/broken> <http://purl.org/dc/terms/title> "x'))
+    assert run("--store", spec, "import", *options, str(old)).exit_code == 0
+    result = run("--store", spec, "import", "--replace", *options, str(new))
+    assert result.exit_code == 2 and "extra.nt:201:" in result.stderr
+    assert _graph_size(run, spec, "extra-nt") == 100
+
+
+def test_replace_switches_to_the_new_graph_and_leaves_no_staging(run, tmp_path):
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    (tmp_path / "v1").mkdir(), (tmp_path / "v2").mkdir()
+    (tmp_path / "v1" / "extra.nt").write_text(_ntriples(100))
+    (tmp_path / "v2" / "extra.nt").write_text(_ntriples(30))
+    assert run("--store", spec, "import", "--no-validate", str(tmp_path / "v1" / "extra.nt")).exit_code == 0
+    assert run("--store", spec, "import", "--no-validate", "--replace",
+               str(tmp_path / "v2" / "extra.nt")).exit_code == 0
+    assert _graph_size(run, spec, "extra-nt") == 30
+    graphs = run("--store", spec, "query", "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", "--format", "csv")
+    assert "staging" not in graphs.stdout
+
+
+PLANTED = ("inst:national-wheat-engineering-technology-research-center lin:{predicate} "
+           "inst:national-wheat-technology-innovation-center")
+
+
+@pytest.mark.parametrize("graph", ["graph/ontology", "graph/derived", "graph/meta",
+                                   "graph/import/other-ttl"])
+@pytest.mark.parametrize("options", [["--no-validate"], []], ids=["bulk", "transactional"])
+def test_an_import_cannot_write_into_a_graph_it_does_not_own(run, tmp_path, graph, options):
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    planted = tmp_path / "planted.trig"
+    planted.write_text("@prefix inst: <https://w3id.org/lineage/id/inst/> .\n"
+                       "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                       f"<https://w3id.org/lineage/{graph}> {{\n"
+                       "  inst:national-wheat-technology-innovation-center rdfs:comment \"x\" }\n")
+    result = run("--store", spec, "import", *options, str(planted))
+    assert result.exit_code == 2
+    assert f"planted.trig:3: names the graph <https://w3id.org/lineage/{graph}>" in result.stderr
+    ask = run("--store", spec, "query", 'ASK { ?x rdfs:comment "x" }')
+    assert ask.exit_code == 1
+
+
+DERIVED = ["succeededBy", "precededBy", "pendingSuccessor", "convertedInto", "mergedInto",
+           "supportingUnit", "managingUnit"]
+
+
+@pytest.mark.parametrize("predicate", DERIVED)
+def test_derived_shortcut_edges_in_input_are_refused(run, tmp_path, predicate):
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    planted = tmp_path / "planted.ttl"
+    planted.write_text("@prefix inst: <https://w3id.org/lineage/id/inst/> .\n"
+                       "@prefix lin: <https://w3id.org/lineage/ontology#> .\n"
+                       + PLANTED.format(predicate=predicate) + " .\n")
+    for options in (["--no-validate"], []):
+        result = run("--store", spec, "import", *options, str(planted))
+        assert result.exit_code == 2 and f"planted.ttl:3: states lin:{predicate}" in result.stderr
+    ask = run("--store", spec, "query", "ASK { " + PLANTED.format(predicate=predicate) + " }")
+    assert ask.exit_code == 1 or predicate != "succeededBy"
+    assert run("--store", spec, "validate").exit_code == 0

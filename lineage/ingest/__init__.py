@@ -196,15 +196,12 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
     if problem:
         raise ImportRefused([problem])
     fmt = rdf_format(path)
-    if dry_run:
-        _, problems = parse_rdf(str(path), data, fmt, graph)
-        if problems:
-            raise ImportRefused(problems)
-    else:
-        if replace:
-            store.replace_graph(graph, [])
+    _, problems = parse_rdf(str(path), data, fmt, graph, keep=False)
+    if problems:
+        raise ImportRefused(problems)
+    if not dry_run:
         try:
-            store.load_bytes(data, fmt, graph, str(path), bulk=True)
+            store.load_bytes(data, fmt, graph, str(path), bulk=True, replace=replace)
         except InputError as exc:
             raise ImportRefused([Problem(str(path), exc.args[0], line=exc.line,
                                          column=exc.column)]) from None

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..namespaces import DERIVED_PROPERTIES, shorten
 from .problems import Problem
+
+_DERIVED = frozenset(str(p) for p in DERIVED_PROPERTIES)
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                 ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
@@ -31,21 +34,56 @@ def hostile_problem(name: str, data: bytes) -> Problem | None:
     return None
 
 
-def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str) -> tuple[list, list[Problem]]:
-    """All quads of a file, placed in `graph` when the file has triples; or its problems."""
+def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
+              keep: bool = True) -> tuple[list, list[Problem]]:
+    """All quads of a file, placed in its own `graph`; or its problems (syntax, a graph it does
+    not own, a derived shortcut edge). With keep=False only the problems are collected."""
     problem = hostile_problem(name, data)
     if problem:
         return [], [problem]
     target = ox.NamedNode(graph)
+    quads, foreign, derived = [], {}, {}
     try:
-        quads = [ox.Quad(q.subject, q.predicate, q.object,
-                         target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
-                 for q in ox.parse(data, format=fmt)]
+        for q in ox.parse(data, format=fmt):
+            named = target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
+            if named != target:
+                foreign.setdefault(named.value, named)
+            if q.predicate.value in _DERIVED:
+                derived.setdefault(q.predicate.value, q.predicate)
+            if keep:
+                quads.append(ox.Quad(q.subject, q.predicate, q.object, named))
     except SyntaxError as exc:
         message = str(getattr(exc, "msg", exc))
         message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
         return [], [Problem(name, message, line=exc.lineno, column=exc.offset)]
-    return quads, []
+    problems = [_foreign_graph(name, data, g, graph) for g in foreign.values()]
+    problems += [_derived_edge(name, data, p) for p in derived.values()]
+    return ([] if problems else quads), problems
+
+
+def _foreign_graph(name: str, data: bytes, named, own: str) -> Problem:
+    """A file names a graph other than its own (the ontology, derived edges, another file)."""
+    return Problem(name, f"names the graph {named}, which this file does not own: an import "
+                         f"writes only into its own graph ({own}); drop the graph name or "
+                         "import that data as a file of its own",
+                   line=_line_of(data, str(named), named.value.rsplit("/", 1)[-1]))
+
+
+def _derived_edge(name: str, data: bytes, predicate: ox.NamedNode) -> Problem:
+    """A file states a shortcut edge, which only the derive step may write."""
+    return Problem(name, f"states {shorten(predicate.value)}, a shortcut edge that is derived "
+                         "from events and memberships, never imported; state the event or "
+                         "membership instead",
+                   line=_line_of(data, str(predicate), predicate.value.rsplit("#", 1)[-1]))
+
+
+def _line_of(data: bytes, *needles: str) -> int | None:
+    """The line where the first of `needles` first occurs in the file, if any does."""
+    for needle in needles:
+        index = data.find(needle.encode("utf-8")) if needle else -1
+        if index >= 0:
+            return data.count(b"\n", 0, index) + 1
+    return None
 
 
 def rdf_format(path: Path):
