@@ -251,3 +251,34 @@ def test_a_killed_replace_leaves_the_old_graph_or_the_new_never_neither(run, tmp
     assert _graph_size(run, spec, "extra-nt") == 60_000
     graphs = run("--store", spec, "query", "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", "--format", "csv")
     assert "staging" not in graphs.stdout
+
+
+def test_a_reused_row_id_with_different_content_is_refused_not_merged(run, tmp_path):
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    first = tmp_path / "sources.csv"
+    first.write_text("id,title,url\ns1,First report (fictional),https://example.org/first\n")
+    second = tmp_path / "later-sources.csv"
+    second.write_text("id,title,url\ns1,Second report (fictional),https://example.org/second\n")
+    assert run("--store", spec, "import", str(first)).exit_code == 0
+    result = run("--store", spec, "import", str(second))
+    assert result.exit_code == 2
+    assert "later-sources.csv, row 2, column 'title'" in result.stderr
+    assert "'First report (fictional)'" in result.stderr
+    assert "'Second report (fictional)'" in result.stderr
+    titles = run("--store", spec, "query", "SELECT ?t WHERE { src:s1 dcterms:title ?t }", "--format", "csv")
+    assert titles.stdout.splitlines()[1:] == ["First report (fictional)"]
+    assert run("--store", spec, "validate").exit_code == 0
+
+
+def test_a_reused_yaml_id_for_the_same_thing_is_accepted(lg, tmp_path):
+    first = tmp_path / "sources.csv"
+    first.write_text("id,title,url\ns1,First report (fictional),https://example.org/first\n")
+    again = tmp_path / "again.yaml"
+    again.write_text("sources:\n  - id: s1\n    title: First report (fictional)\n"
+                     "    url: https://example.org/first\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("sources:\n  - id: s1\n    title: Another report (fictional)\n")
+    import_files(lg.store, [first])
+    import_files(lg.store, [again])
+    err = refused(lg, other)
+    assert "other.yaml, row 3, column 'title'" in str(err) and "Another report" in str(err)
