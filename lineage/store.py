@@ -276,7 +276,7 @@ class Store:
                 elif bulk and self.path is not None:
                     self._bulk_load(data, fmt, ox.NamedNode(graph))
                 else:
-                    self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
+                    self._write(data, fmt, ox.NamedNode(graph), bulk=False)
         except SyntaxError as exc:
             message = str(exc.msg if hasattr(exc, "msg") else exc)
             message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
@@ -286,20 +286,27 @@ class Store:
         for _ in ox.parse(data, format=fmt):  # a syntax error stops here, before any write
             pass
         try:
-            self._ox.bulk_load(data, format=fmt, to_graph=graph)
+            self._write(data, fmt, graph, bulk=True)
         except BaseException:
             self._ox.remove_graph(graph)
             raise
+
+    def _write(self, data: bytes, fmt: ox.RdfFormat, graph: ox.NamedNode, bulk: bool) -> None:
+        """Write RDF into one named graph; the graph names a dataset file carries are ignored,
+        so loading a file never writes into any other graph."""
+        if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+            load = self._ox.bulk_load if bulk else self._ox.load
+            load(data, format=fmt, to_graph=graph)
+            return
+        quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(data, format=fmt))
+        (self._ox.bulk_extend if bulk else self._ox.extend)(quads)
 
     def _replace_load(self, data: bytes, fmt: ox.RdfFormat, graph: str, bulk: bool) -> None:
         """Load into the staging graph, then move it over `graph` in one transaction."""
         staging = ox.NamedNode(staging_graph(graph))
         self._ox.remove_graph(staging)
         try:
-            if bulk:
-                self._ox.bulk_load(data, format=fmt, to_graph=staging)
-            else:
-                self._ox.load(data, format=fmt, to_graph=staging)
+            self._write(data, fmt, staging, bulk)
         except BaseException:
             self._ox.remove_graph(staging)
             raise

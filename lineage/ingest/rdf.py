@@ -36,37 +36,26 @@ def hostile_problem(name: str, data: bytes) -> Problem | None:
 
 def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
               keep: bool = True) -> tuple[list, list[Problem]]:
-    """All quads of a file, placed in its own `graph`; or its problems (syntax, a graph it does
-    not own, a derived shortcut edge). With keep=False only the problems are collected."""
+    """All quads of a file, each placed in the file's own `graph` whatever graph the file names
+    (so an import never writes into the ontology, derived, meta or another file's graph); or
+    its problems (syntax, a derived shortcut edge). With keep=False only problems are collected."""
     problem = hostile_problem(name, data)
     if problem:
         return [], [problem]
     target = ox.NamedNode(graph)
-    quads, foreign, derived = [], {}, {}
+    quads, derived = [], {}
     try:
         for q in ox.parse(data, format=fmt):
-            named = target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
-            if named != target:
-                foreign.setdefault(named.value, named)
             if q.predicate.value in _DERIVED:
                 derived.setdefault(q.predicate.value, q.predicate)
             if keep:
-                quads.append(ox.Quad(q.subject, q.predicate, q.object, named))
+                quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
     except SyntaxError as exc:
         message = str(getattr(exc, "msg", exc))
         message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
         return [], [Problem(name, message, line=exc.lineno, column=exc.offset)]
-    problems = [_foreign_graph(name, data, g, graph) for g in foreign.values()]
-    problems += [_derived_edge(name, data, p) for p in derived.values()]
+    problems = [_derived_edge(name, data, p) for p in derived.values()]
     return ([] if problems else quads), problems
-
-
-def _foreign_graph(name: str, data: bytes, named, own: str) -> Problem:
-    """A file names a graph other than its own (the ontology, derived edges, another file)."""
-    return Problem(name, f"names the graph {named}, which this file does not own: an import "
-                         f"writes only into its own graph ({own}); drop the graph name or "
-                         "import that data as a file of its own",
-                   line=_line_of(data, str(named), named.value.rsplit("/", 1)[-1]))
 
 
 def _derived_edge(name: str, data: bytes, predicate: ox.NamedNode) -> Problem:
