@@ -214,22 +214,38 @@ EDGE_COLUMNS = ("source", "target", "kind", "relation", "status", "pending", "da
                 "date_precision", "id", "sources")
 
 
-def to_csv_files(store: Store) -> dict[str, bytes]:
-    """nodes.csv and edges.csv (UTF-8 with a BOM, so spreadsheets read the Chinese names)."""
+#: First characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would evaluate, prefixed with ' so it is shown as text."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def to_csv_files(store: Store, raw_cells: bool = False, bom: bool = True) -> dict[str, bytes]:
+    """nodes.csv and edges.csv: UTF-8 (with a BOM unless bom=False, so spreadsheets read the
+    Chinese names); cells that a spreadsheet would evaluate start with ' unless raw_cells."""
     graph = network_graph(store)
-    nodes = io.StringIO()
-    writer = csv.writer(nodes, lineterminator="\r\n")
-    writer.writerow(NODE_COLUMNS)
-    for iri, data in graph.nodes(data=True):
-        writer.writerow([iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]])
-    edges = io.StringIO()
-    writer = csv.writer(edges, lineterminator="\r\n")
-    writer.writerow(EDGE_COLUMNS)
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        writer.writerow([u, v, data["kind"], data["relation"], data["status"], data["pending"],
-                         data["date"], data["date_precision"], key, data["sources"]])
-    return {"nodes.csv": nodes.getvalue().encode("utf-8-sig"),
-            "edges.csv": edges.getvalue().encode("utf-8-sig")}
+    cell = str if raw_cells else neutralise
+    nodes = [NODE_COLUMNS] + [[iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]]
+                              for iri, data in graph.nodes(data=True)]
+    edges = [EDGE_COLUMNS] + [[u, v, data["kind"], data["relation"], data["status"],
+                               data["pending"], data["date"], data["date_precision"], key,
+                               data["sources"]]
+                              for u, v, key, data in graph.edges(keys=True, data=True)]
+    encoding = "utf-8-sig" if bom else "utf-8"
+    return {"nodes.csv": _csv_text(nodes, cell).encode(encoding),
+            "edges.csv": _csv_text(edges, cell).encode(encoding)}
+
+
+def _csv_text(rows: list, cell) -> str:
+    """Rows as CSV text (CRLF line ends, as spreadsheets expect), each cell passed through `cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([cell(str(value)) for value in row])
+    return out.getvalue()
 
 
 def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> bytes:

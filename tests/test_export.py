@@ -157,3 +157,48 @@ def test_a_killed_export_never_leaves_a_partial_file(tmp_path):
         assert content in (old, new), f"partial file after a kill at {delay} s"
         outcomes.add(content == new)
     assert False in outcomes  # at least one kill landed before the new file was swapped in
+
+
+FORMULAS = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
+@prefix event: <https://w3id.org/lineage/id/event/> .
+@prefix src: <https://w3id.org/lineage/id/src/> .
+@prefix lin: <https://w3id.org/lineage/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+inst:formula a lin:University ; rdfs:label "=HYPERLINK(\\"http://evil.example/\\")"@en, "@SUM(1)"@zh ;
+    dcterms:source src:formula .
+src:formula a lin:Source ; dcterms:title "+cmd|' /C calc'!A0" .
+event:formula a lin:Conversion ; org:originalOrganization inst:formula ;
+    org:resultingOrganization inst:national-wheat-technology-innovation-center ;
+    lin:status lin:Applied ; dcterms:date "2020"^^xsd:gYear ; dcterms:source src:formula .
+"""
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_evaluate(run, tmp_path):
+    data = tmp_path / "formula.ttl"
+    data.write_text(FORMULAS, encoding="utf-8")
+    assert run("--data", str(data), "export", "--format", "csv", "-o", str(tmp_path / "safe")).exit_code == 0
+    nodes = (tmp_path / "safe" / "nodes.csv").read_text(encoding="utf-8-sig")
+    edges = (tmp_path / "safe" / "edges.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in nodes and "'@SUM(1)" in nodes and "'+cmd" in edges
+    import csv
+
+    cells = [c for text in (nodes, edges) for row in csv.reader(io.StringIO(text)) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    raw = tmp_path / "raw"
+    assert run("--data", str(data), "export", "--format", "csv", "--raw-cells", "--no-bom",
+               "-o", str(raw)).exit_code == 0
+    raw_nodes = (raw / "nodes.csv").read_bytes()
+    assert raw_nodes.startswith(b"id,") and b'"=HYPERLINK(""http://evil.example/"")"' in raw_nodes
+
+
+@pytest.mark.parametrize("name", ["graph.csv", "GRAPH.CSV", "existing-file"])
+def test_csv_export_to_a_file_name_is_refused_not_made_a_folder(run, tmp_path, name):
+    target = tmp_path / name
+    if name == "existing-file":
+        target.write_text("keep me")
+    result = run("export", "--format", "csv", "-o", str(target))
+    assert result.exit_code == 2 and "names a folder" in result.stderr
+    assert not target.is_dir() and (name != "existing-file" or target.read_text() == "keep me")
