@@ -286,3 +286,48 @@ def test_a_reused_yaml_id_for_the_same_thing_is_accepted(lg, tmp_path):
     import_files(lg.store, [again])
     err = refused(lg, other)
     assert "other.yaml, row 3, column 'title'" in str(err) and "Another report" in str(err)
+
+
+def _lineage(*args: str):
+    """The installed `lineage` command in a child process (a crash there is an exit code)."""
+    import shutil
+    import subprocess
+    import sys
+
+    command = shutil.which("lineage", path=str(Path(sys.executable).parent))
+    return subprocess.run([command, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", [["import", "--dry-run", "{f}"], ["--data", "{f}", "info"],
+                                     ["validate", "{f}"]])
+def test_deeply_nested_jsonld_is_a_located_error_not_a_crash(tmp_path, command):
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text('{"@id": "https://example.org/x",\n "https://example.org/p": '
+                    + "[" * 4000 + "1" + "]" * 4000 + "}\n")
+    result = _lineage(*[part.format(f=deep) for part in command])
+    assert result.returncode == 2, result.stderr
+    assert "deep.jsonld:2: JSON nested more than" in result.stderr
+
+
+def test_deeply_nested_yaml_is_a_located_error(run, tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("sources:\n  - id: s\n    title: " + "[" * 500 + "]" * 500 + "\n")
+    result = run("import", "--dry-run", str(deep))
+    assert result.exit_code == 2 and "deep.yaml:3: YAML nested more than" in result.stderr
+
+
+def test_impossible_date_is_one_clear_error(tmp_path):
+    sources = tmp_path / "sources.csv"
+    sources.write_text("id,title,date\ns1,Report (fictional),2023-02-30\n")
+    result = _lineage("import", "--dry-run", str(sources))
+    assert result.returncode == 2
+    assert "sources.csv, row 2, column 'date': no such day in the calendar" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_unclosed_csv_quote_is_named_as_a_syntax_error(run, tmp_path):
+    sources = tmp_path / "sources.csv"
+    sources.write_text('id,title\ns1,"Unclosed title\ns2,Other report (fictional)\n')
+    result = run("import", "--dry-run", str(sources))
+    assert result.exit_code == 2
+    assert "sources.csv, row 2: CSV syntax error: a quoted cell opened in this row is never closed" in result.stderr

@@ -7,6 +7,7 @@ remote contexts are never fetched (pyoxigraph has no loader set).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,12 +35,34 @@ def hostile_problem(name: str, data: bytes) -> Problem | None:
     return None
 
 
+MAX_JSON_DEPTH = 128  # the JSON-LD parser recurses per level; 4,000 levels crash the process
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth_problem(name: str, data: bytes, fmt: ox.RdfFormat) -> Problem | None:
+    """A problem when a JSON-LD document nests deeper than MAX_JSON_DEPTH (checked on the
+    bytes, before the parser sees them)."""
+    if fmt != ox.RdfFormat.JSON_LD:
+        return None
+    depth = 0
+    for token in _JSON_TOKENS.finditer(data):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return Problem(name, f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
+                               line=data.count(b"\n", 0, token.start()) + 1)
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return None
+
+
 def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
               keep: bool = True) -> tuple[list, list[Problem]]:
     """All quads of a file, each placed in the file's own `graph` whatever graph the file names
     (so an import never writes into the ontology, derived, meta or another file's graph); or
     its problems (syntax, a derived shortcut edge). With keep=False only problems are collected."""
-    problem = hostile_problem(name, data)
+    problem = hostile_problem(name, data) or json_depth_problem(name, data, fmt)
     if problem:
         return [], [problem]
     target = ox.NamedNode(graph)
