@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lineage import Lineage
 from lineage.ingest import import_files
@@ -331,3 +333,66 @@ def test_unclosed_csv_quote_is_named_as_a_syntax_error(run, tmp_path):
     result = run("import", "--dry-run", str(sources))
     assert result.exit_code == 2
     assert "sources.csv, row 2: CSV syntax error: a quoted cell opened in this row is never closed" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def filled_store(tmp_path_factory):
+    """An oxigraph:DIR store holding the bundled graph, filled once and copied per example."""
+    folder = tmp_path_factory.mktemp("template") / "db"
+    Lineage.open(store=f"oxigraph:{folder}", writable=True).store.close()
+    return folder
+
+
+def _version_file(root: Path, name: str, version: int, broken: bool) -> Path:
+    """`name` as it reads in `version` (its own triples), with a broken last line if asked."""
+    path = root / f"v{version}{'-broken' if broken else ''}" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f'<https://example.org/{name}/{version}/{i}> <http://purl.org/dc/terms/title> "{name} {version}" .\n'
+             for i in range(version + 1)]
+    path.write_text("".join(lines) + ('<https://example.org/broken> <http://purl.org/dc/terms/title> "x'
+                                      if broken else ""))
+    return path
+
+
+def _imported(lg) -> dict[str, set]:
+    """File name -> its graph's triples (as N-Triples strings), for every imported file."""
+    rows = lg.store.select('SELECT ?g ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } '
+                           'FILTER(STRSTARTS(STR(?g), "https://w3id.org/lineage/graph/import/")) }')
+    found: dict[str, set] = {}
+    for g, s, o in rows:
+        found.setdefault(str(g).rsplit("/", 1)[-1], set()).add((str(s), str(o)))
+    return found
+
+
+operations = st.lists(st.tuples(st.sampled_from(["a.nt", "b.nt", "a.nt+b.nt"]),
+                                st.integers(0, 3), st.booleans(), st.booleans()),
+                      min_size=1, max_size=6)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=operations)
+def test_random_imports_replaces_and_failures_leave_what_succeeded(filled_store, tmp_path_factory, steps):
+    import shutil
+
+    root = tmp_path_factory.mktemp("steps")
+    shutil.copytree(filled_store, root / "db")
+    lg = Lineage.open(store=f"oxigraph:{root / 'db'}", writable=True)
+    model: dict[str, set] = {}
+    try:
+        for names, version, broken, replace in steps:
+            names = names.split("+")  # one file takes the bulk path, two the transactional one
+            files = [_version_file(root, n, version, broken and n == names[-1]) for n in names]
+            succeeds = not broken and (replace or not any(n in model for n in names))
+            try:
+                lg.import_files(files, replace=replace, validate=False)
+            except ImportRefused:
+                assert not succeeds
+            else:
+                assert succeeds
+                for n in names:
+                    model[n] = {(f"https://example.org/{n}/{version}/{i}", f"{n} {version}")
+                                for i in range(version + 1)}
+            assert _imported(lg) == {n.replace(".", "-"): t for n, t in model.items()}
+    finally:
+        lg.store.close()
