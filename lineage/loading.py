@@ -18,9 +18,10 @@ from rdflib.namespace import DCTERMS
 from . import __version__, paths
 from .derive import derive
 from .errors import UsageError
-from .namespaces import GRAPH, META_GRAPH, ONTOLOGY_GRAPH
+from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .store import Store
 
+META_GRAPH = GRAPH["meta"]
 
 
 def bundle_fingerprint() -> str:

@@ -23,8 +23,6 @@ GRAPH = Namespace(BASE + "graph/")
 DERIVED_GRAPH = GRAPH["derived"]
 #: Named graph holding the ontology and the SKOS schemes.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
-#: Named graph of the store's own bookkeeping (fingerprint of the bundled files).
-META_GRAPH = GRAPH["meta"]
 #: Prefix of the graphs a replacement is loaded into before it is switched in.
 STAGING_GRAPHS = str(GRAPH["staging/"])
 

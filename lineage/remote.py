@@ -21,8 +21,8 @@ from rdflib.term import Node
 
 from .errors import UsageError
 from .namespaces import sparql_prologue
-from .store import (Rows, TermMemo, read_input_file, rdf_format_for, replacing_update, rows_of,
-                    to_oxigraph, to_plain, to_rdflib)
+from .store import (Rows, TermMemo, read_input_file, rdf_format_for, rows_of, to_oxigraph,
+                    to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -160,7 +160,10 @@ class RemoteStore:
     def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
         """One update request: drop the replaced graphs, insert everything (atomic on servers
         that apply an update request as one transaction, as Oxigraph and Fuseki do)."""
-        self._update(replacing_update(quads, replace_graphs))
+        drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
+        body = "\n".join(f"GRAPH {_nt(q.graph_name)} {{ {_nt(q.subject)} {_nt(q.predicate)} "
+                         f"{_nt(q.object)} }}" for q in quads)
+        self._update(f"{drops}INSERT DATA {{\n{body}\n}}")
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         g = ox.NamedNode(graph)
