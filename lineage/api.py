@@ -113,13 +113,14 @@ class Lineage:
             self._index = None
         return report
 
-    def export(self, fmt: str, include_derived: bool = False,
-               include_ontology: bool = False) -> bytes | dict[str, bytes]:
-        """The graph in an exchange format: bytes, or {file name: bytes} for csv."""
+    def export(self, fmt: str, include_derived: bool = False, include_ontology: bool = False,
+               raw_cells: bool = False, bom: bool = True) -> bytes | dict[str, bytes]:
+        """The graph in an exchange format: bytes, or {file name: bytes} for csv (see
+        export.to_csv_files for `raw_cells` and `bom`)."""
         from . import export
 
         if fmt == "csv":
-            return export.to_csv_files(self.store)
+            return export.to_csv_files(self.store, raw_cells=raw_cells, bom=bom)
         return export.export_bytes(self.store, fmt, export.Selection(include_derived, include_ontology))
 
     @property

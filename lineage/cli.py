@@ -465,9 +465,13 @@ def _progress_printer():
               help="The file to write ('-' for standard output); for csv, a folder.")
 @click.option("--include-derived", is_flag=True, help="Also the derived shortcut edges (RDF formats).")
 @click.option("--include-ontology", is_flag=True, help="Also the ontology (RDF formats).")
+@click.option("--raw-cells", is_flag=True,
+              help="csv: write cells as they are; by default a cell starting with = + - @ (which "
+                   "a spreadsheet would run as a formula) is prefixed with '.")
+@click.option("--no-bom", is_flag=True, help="csv: no UTF-8 byte order mark.")
 @click.pass_obj
 @reports_errors
-def export(obj: Context, fmt, output, include_derived, include_ontology):
+def export(obj: Context, fmt, output, include_derived, include_ontology, raw_cells, no_bom):
     """Write the graph for other tools; files are replaced atomically and sorted, so two
     exports of the same graph are identical and diff cleanly.
 
@@ -477,16 +481,13 @@ def export(obj: Context, fmt, output, include_derived, include_ontology):
       lineage export --format ttl -o - | head
       lineage export --format csv -o tables/
     """
-    from pathlib import Path
-
     from .atomic import write_atomic
-    from .errors import UsageError
 
-    data = obj.lineage().export(fmt, include_derived, include_ontology)
     if fmt == "csv":
-        if output == "-":
-            raise UsageError("csv writes two files (nodes.csv, edges.csv): give a folder with -o")
-        folder = Path(output)
+        folder = _csv_folder(output)
+    data = obj.lineage().export(fmt, include_derived, include_ontology, raw_cells=raw_cells,
+                                bom=not no_bom)
+    if fmt == "csv":
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in data.items():
             click.echo(write_atomic(folder / name, content))
@@ -496,6 +497,19 @@ def export(obj: Context, fmt, output, include_derived, include_ontology):
         sys.stdout.buffer.flush()
         return
     click.echo(write_atomic(output, data))
+
+
+def _csv_folder(output: str):
+    """The folder a csv export writes nodes.csv and edges.csv into, or a UsageError."""
+    from pathlib import Path
+
+    from .errors import UsageError
+
+    folder = Path(output)
+    if output == "-" or folder.suffix.lower() == ".csv" or folder.is_file():
+        raise UsageError(f"-o {output}: csv writes two files (nodes.csv and edges.csv), so -o "
+                         "names a folder to put them in (e.g. -o tables/), not a file")
+    return folder
 
 
 @main.command()

@@ -63,32 +63,32 @@ def to_nquads(store: Store, selection: Selection = Selection()) -> bytes:
 
 
 def to_turtle(store: Store, selection: Selection = Selection()) -> bytes:
-    from rdflib import Graph
-
-    graph = Graph()
-    _bind(graph)
-    graph.parse(data=to_ntriples(store, selection).decode("utf-8"), format="nt")
-    return graph.serialize(format="turtle").encode("utf-8")
+    """Turtle of the selected graphs' union, sorted, every literal kept as written."""
+    triples = ox.parse(to_ntriples(store, selection), format=ox.RdfFormat.N_TRIPLES)
+    return _with_prefixes(triples, ox.RdfFormat.TURTLE)
 
 
 def to_trig(store: Store, selection: Selection = Selection()) -> bytes:
-    """TriG: the prefixes once, then each named graph (sorted by IRI) as sorted Turtle."""
-    from rdflib import Graph
-
-    header = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items()))
-    blocks = []
+    """TriG: the prefixes once, then each named graph (sorted by IRI) with its sorted triples."""
+    quads = []
     for name in sorted(selection.graphs(store)):
         triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads([name]))
         data = _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
-        graph = Graph()
-        _bind(graph)
-        graph.parse(data=data.decode("utf-8"), format="nt")
-        # split on "\n" only: str.splitlines() would also cut at form feeds inside literals
-        body = "\n".join(line for line in graph.serialize(format="turtle").split("\n")
-                         if not line.startswith("@prefix")).strip()
-        # not indented: Turtle long strings may span lines, and indenting would change them
-        blocks.append(f"<{name}> {{\n{body}\n}}\n")
-    return (header + "\n" + "\n".join(blocks)).encode("utf-8")
+        graph = ox.NamedNode(name)
+        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                     for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    return _with_prefixes(quads, ox.RdfFormat.TRIG)
+
+
+def _with_prefixes(items, fmt: ox.RdfFormat) -> bytes:
+    """Serialise with the project prefixes, declared once in sorted order (the engine keeps
+    every literal's lexical form, e.g. "191"^^xsd:decimal, where rdflib wrote 191.0)."""
+    body = ox.serialize(items, format=fmt, prefixes=PREFIXES) or b""
+    lines = body.split(b"\n")
+    while lines and lines[0].startswith(b"@prefix "):
+        lines.pop(0)
+    header = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items()))
+    return header.encode("utf-8") + b"\n" + b"\n".join(lines)
 
 
 def to_jsonld(store: Store, selection: Selection = Selection()) -> bytes:
@@ -192,15 +192,39 @@ def _end_dates(net) -> dict[str, str]:
     return ends
 
 
+#: Characters XML 1.0 cannot carry at all (not even escaped): most C0 controls, U+FFFE/FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(value):
+    """A string attribute with the characters XML cannot carry dropped; other values as they are."""
+    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+def _xml_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of the network whose string attributes are all legal in XML."""
+    safe = nx.MultiDiGraph(**graph.graph)
+    for node, data in graph.nodes(data=True):
+        safe.add_node(node, **{k: _xml_text(v) for k, v in data.items()})
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        safe.add_edge(u, v, key=key, **{k: _xml_text(v) for k, v in data.items()})
+    return safe
+
+
 def to_gexf(store: Store) -> bytes:
+    """GEXF 1.2 for Gephi; each edge carries the IRI of its event or membership as `iri`."""
     out = io.BytesIO()
-    nx.write_gexf(network_graph(store), out, encoding="utf-8", prettyprint=True)
+    nx.write_gexf(_xml_safe(network_graph(store)), out, encoding="utf-8", prettyprint=True)
+    data = out.getvalue()
     # networkx stamps today's date in <meta>; drop it so the same graph gives the same bytes
-    return re.sub(rb' lastmodifieddate="[^"]*"', b"", out.getvalue())
+    data = re.sub(rb' lastmodifieddate="[^"]*"', b"", data)
+    # the schema has no name attribute on <graph>, and the multigraph key is the edge's IRI
+    data = re.sub(rb'(<graph [^>]*?) name=""', rb"\1", data, count=1)
+    return data.replace(b'title="networkx_key"', b'title="iri"', 1)
 
 
 def to_graphml(store: Store) -> bytes:
-    graph = network_graph(store)
+    graph = _xml_safe(network_graph(store))
     for _, data in graph.nodes(data=True):
         data.pop("start", None), data.pop("end", None)
     for _, _, data in graph.edges(data=True):
@@ -215,22 +239,38 @@ EDGE_COLUMNS = ("source", "target", "kind", "relation", "status", "pending", "da
                 "date_precision", "id", "sources")
 
 
-def to_csv_files(store: Store) -> dict[str, bytes]:
-    """nodes.csv and edges.csv (UTF-8 with a BOM, so spreadsheets read the Chinese names)."""
+#: First characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would evaluate, prefixed with ' so it is shown as text."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def to_csv_files(store: Store, raw_cells: bool = False, bom: bool = True) -> dict[str, bytes]:
+    """nodes.csv and edges.csv: UTF-8 (with a BOM unless bom=False, so spreadsheets read the
+    Chinese names); cells that a spreadsheet would evaluate start with ' unless raw_cells."""
     graph = network_graph(store)
-    nodes = io.StringIO()
-    writer = csv.writer(nodes, lineterminator="\r\n")
-    writer.writerow(NODE_COLUMNS)
-    for iri, data in graph.nodes(data=True):
-        writer.writerow([iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]])
-    edges = io.StringIO()
-    writer = csv.writer(edges, lineterminator="\r\n")
-    writer.writerow(EDGE_COLUMNS)
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        writer.writerow([u, v, data["kind"], data["relation"], data["status"], data["pending"],
-                         data["date"], data["date_precision"], key, data["sources"]])
-    return {"nodes.csv": nodes.getvalue().encode("utf-8-sig"),
-            "edges.csv": edges.getvalue().encode("utf-8-sig")}
+    cell = str if raw_cells else neutralise
+    nodes = [NODE_COLUMNS] + [[iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]]
+                              for iri, data in graph.nodes(data=True)]
+    edges = [EDGE_COLUMNS] + [[u, v, data["kind"], data["relation"], data["status"],
+                               data["pending"], data["date"], data["date_precision"], key,
+                               data["sources"]]
+                              for u, v, key, data in graph.edges(keys=True, data=True)]
+    encoding = "utf-8-sig" if bom else "utf-8"
+    return {"nodes.csv": _csv_text(nodes, cell).encode(encoding),
+            "edges.csv": _csv_text(edges, cell).encode(encoding)}
+
+
+def _csv_text(rows: list, cell) -> str:
+    """Rows as CSV text (CRLF line ends, as spreadsheets expect), each cell passed through `cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([cell(str(value)) for value in row])
+    return out.getvalue()
 
 
 def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> bytes:

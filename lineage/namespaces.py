@@ -23,6 +23,8 @@ GRAPH = Namespace(BASE + "graph/")
 DERIVED_GRAPH = GRAPH["derived"]
 #: Named graph holding the ontology and the SKOS schemes.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
+#: Prefix of the graphs a replacement is loaded into before it is switched in.
+STAGING_GRAPHS = str(GRAPH["staging/"])
 
 #: Prefixes pre-bound in every query and used when printing IRIs.
 PREFIXES: dict[str, str] = {

@@ -224,7 +224,8 @@ class RemoteStore:
     def load_file(self, path: Path, graph: str) -> None:
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
-    def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False) -> None:
+    def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False,
+                   replace: bool = False) -> None:
         """Parse RDF locally (strictly) and send it to the server in one update."""
         from .errors import InputError
         from .ingest.rdf import parse_rdf
@@ -233,7 +234,7 @@ class RemoteStore:
         if problems:
             raise InputError(problems[0].message, file=name, line=problems[0].line,
                              column=problems[0].column)
-        self.add_quads(quads)
+        self.add_quads(quads, replace_graphs=[graph] if replace else ())
 
     def load_store_graph(self, other, graph: str) -> None:
         self.add_quads(other.quads([graph]))

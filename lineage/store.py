@@ -17,7 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import InputError, UsageError
-from .namespaces import PREFIXES, XSD
+from .namespaces import PREFIXES, STAGING_GRAPHS, XSD
 
 _XSD_STRING = str(XSD.string)
 
@@ -165,6 +165,19 @@ def read_input_file(path: Path) -> bytes:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
+def replacing_update(quads: Iterable, replace_graphs: Iterable[str]) -> str:
+    """One SPARQL update that empties some named graphs and inserts quads: one transaction."""
+    drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
+    body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+                     for q in quads)
+    return f"{drops}INSERT DATA {{\n{body}\n}}"
+
+
+def staging_graph(graph: str) -> str:
+    """Where a replacement for `graph` is loaded before it is switched in."""
+    return f"{STAGING_GRAPHS}{graph}"
+
+
 def _writes(method):
     """Mark a Store method that writes: its query workers (which read a snapshot) are dropped
     once the write is done, so the next query sees it."""
@@ -212,7 +225,9 @@ class Store:
     def on_disk(cls, path: str, writable: bool) -> "Store":
         try:
             if writable:
-                return cls(f"oxigraph:{path}", ox.Store(path), path=path)
+                store = cls(f"oxigraph:{path}", ox.Store(path), path=path)
+                store.drop_staging()
+                return store
             return cls(f"oxigraph:{path}", ox.Store.read_only(path), path=path, read_only=True)
         except OSError as exc:
             if "lock" in str(exc).lower() or "temporarily unavailable" in str(exc).lower():
@@ -242,18 +257,22 @@ class Store:
 
     @_writes
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str,
-                   bulk: bool = False) -> None:
+                   bulk: bool = False, replace: bool = False) -> None:
         """Parse RDF bytes strictly into a named graph, all-or-nothing; errors name line and column.
 
         `bulk` (on-disk stores): parse the whole input first, then write it with the engine's
         bulk loader, which skips the transaction log (2.5x faster than a transactional load);
-        if writing fails midway, the graph is removed again."""
+        if writing fails midway, the graph is removed again. `replace`: the new data is loaded
+        into a staging graph and switched in by one transaction, so the graph holds the old
+        data or the new, never neither."""
         try:
             with ENGINE_LOCK:
-                if bulk and self.path is not None:
+                if replace:
+                    self._replace_load(data, fmt, graph, bulk and self.path is not None)
+                elif bulk and self.path is not None:
                     self._bulk_load(data, fmt, ox.NamedNode(graph))
                 else:
-                    self._ox.load(data, format=fmt, to_graph=ox.NamedNode(graph))
+                    self._write(data, fmt, ox.NamedNode(graph), bulk=False)
         except SyntaxError as exc:
             message = str(exc.msg if hasattr(exc, "msg") else exc)
             message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
@@ -263,10 +282,41 @@ class Store:
         for _ in ox.parse(data, format=fmt):  # a syntax error stops here, before any write
             pass
         try:
-            self._ox.bulk_load(data, format=fmt, to_graph=graph)
+            self._write(data, fmt, graph, bulk=True)
         except BaseException:
             self._ox.remove_graph(graph)
             raise
+
+    def _write(self, data: bytes, fmt: ox.RdfFormat, graph: ox.NamedNode, bulk: bool) -> None:
+        """Write RDF into one named graph; the graph names a dataset file carries are ignored,
+        so loading a file never writes into any other graph."""
+        if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+            load = self._ox.bulk_load if bulk else self._ox.load
+            load(data, format=fmt, to_graph=graph)
+            return
+        quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(data, format=fmt))
+        (self._ox.bulk_extend if bulk else self._ox.extend)(quads)
+
+    def _replace_load(self, data: bytes, fmt: ox.RdfFormat, graph: str, bulk: bool) -> None:
+        """Load into the staging graph, then move it over `graph` in one transaction."""
+        staging = ox.NamedNode(staging_graph(graph))
+        self._ox.remove_graph(staging)
+        try:
+            self._write(data, fmt, staging, bulk)
+        except BaseException:
+            self._ox.remove_graph(staging)
+            raise
+        if self._has_graph(staging):
+            self._ox.update(f"MOVE GRAPH <{staging.value}> TO <{graph}>")
+        else:
+            self._ox.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def drop_staging(self) -> None:
+        """Remove staging graphs a killed replacement left behind (the old data is intact)."""
+        with ENGINE_LOCK:
+            for g in list(self._ox.named_graphs()):
+                if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_GRAPHS):
+                    self._ox.remove_graph(g)
 
     @_writes
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
@@ -286,13 +336,14 @@ class Store:
 
     @_writes
     def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
-        """Add quads in one transaction (all or nothing), after dropping `replace_graphs`."""
+        """Add quads in one transaction (all or nothing); `replace_graphs` are emptied in the
+        same transaction, so a failure or a kill leaves them as they were."""
+        replace_graphs = list(replace_graphs)
         with ENGINE_LOCK:
-            for graph in replace_graphs:
-                g = ox.NamedNode(graph)
-                if self._has_graph(g):
-                    self._ox.remove_graph(g)
-            self._ox.extend(quads)
+            if replace_graphs:
+                self._ox.update(replacing_update(quads, replace_graphs))
+            else:
+                self._ox.extend(quads)
 
     @_writes
     def load_store_graph(self, other: "Store", graph: str) -> None:

@@ -1,7 +1,14 @@
-"""Plain-text rendering for the terminal: width-aware tables (CJK is two columns wide) and reports."""
+"""Plain-text rendering for the terminal: width-aware tables (CJK is two columns wide) and reports.
+
+Data never reaches the terminal raw: control characters (escape sequences, carriage returns,
+newlines inside a label) and bidirectional overrides are shown as visible escapes such as
+\\x1b, so a label cannot rewrite a line, recolour it or set the terminal's title.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 
 from wcwidth import wcswidth
@@ -9,6 +16,38 @@ from wcwidth import wcswidth
 from .model import InstitutionDetail, Info, SearchHit, SourceRef
 from .validate import ValidationReport
 from .namespaces import shorten
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """Control and bidi-override characters as visible escapes (\\r, \\x1b, \\u202e)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def escaped(value):
+    """A copy of a result (dataclasses, containers, strings) with every string escaped."""
+    if isinstance(value, str):
+        return escape_controls(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: escaped(getattr(value, f.name))
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(escaped(v) for v in value)
+    if isinstance(value, dict):
+        return {escaped(k): escaped(v) for k, v in value.items()}
+    return value
+
+
+def _escaping(render):
+    """Render an escaped copy of the result, so data cannot carry control characters out."""
+    def wrapper(result, *args, **kwargs):
+        return render(escaped(result), *args, **kwargs)
+
+    wrapper.__doc__, wrapper.__name__ = render.__doc__, render.__name__
+    return wrapper
 
 
 def width(text: str) -> int:
@@ -23,7 +62,8 @@ def pad(text: str, columns: int) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """An aligned plain-text table with a rule under the header."""
-    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    cells = [[escape_controls(str(c)) for c in headers]]
+    cells += [[("" if c is None else escape_controls(str(c))) for c in r] for r in rows]
     widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -61,6 +101,7 @@ def citation(source: SourceRef) -> str:
     return text
 
 
+@_escaping
 def render_info(info: Info) -> str:
     lines = [f"store:    {info.store}", f"triples:  {info.triples}", f"sources:  {info.sources}"]
     if info.conforms is not None:
@@ -89,6 +130,7 @@ def render_info(info: Info) -> str:
     return "\n".join(lines)
 
 
+@_escaping
 def render_search(hits: Sequence[SearchHit]) -> str:
     rows = [[h.institution.label_en or "", h.institution.label_zh or "",
              type_names(h.institution.types), shorten(h.institution.iri)]
@@ -100,6 +142,7 @@ def _sources_block(sources: Sequence[SourceRef], indent: str) -> list[str]:
     return [f"{indent}source: {citation(s)}" for s in sources]
 
 
+@_escaping
 def render_show(d: InstitutionDetail) -> str:
     ref = d.institution
     lines = [ref.both_labels(), f"  id:    {shorten(ref.iri)}",
@@ -162,6 +205,7 @@ def render_show(d: InstitutionDetail) -> str:
     return "\n".join(lines)
 
 
+@_escaping
 def render_violations(report: ValidationReport) -> str:
     lines = []
     for v in report.violations:
@@ -198,6 +242,7 @@ def _type_tag(ref) -> str:
     return f"  [{type_names(ref.types)}]" if ref.types else ""
 
 
+@_escaping
 def render_trace(trace) -> str:
     """An indented tree: each hop's event type, date at its precision, status and sources."""
     root = trace.institutions[trace.root.iri]
@@ -236,6 +281,7 @@ def render_trace(trace) -> str:
     return "\n".join(lines)
 
 
+@_escaping
 def render_path(path) -> str:
     lines = [path.start.both_labels()]
     for step in path.steps:

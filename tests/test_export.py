@@ -157,3 +157,99 @@ def test_a_killed_export_never_leaves_a_partial_file(tmp_path):
         assert content in (old, new), f"partial file after a kill at {delay} s"
         outcomes.add(content == new)
     assert False in outcomes  # at least one kill landed before the new file was swapped in
+
+
+FORMULAS = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
+@prefix event: <https://w3id.org/lineage/id/event/> .
+@prefix src: <https://w3id.org/lineage/id/src/> .
+@prefix lin: <https://w3id.org/lineage/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+inst:formula a lin:University ; rdfs:label "=HYPERLINK(\\"http://evil.example/\\")"@en, "@SUM(1)"@zh ;
+    dcterms:source src:formula .
+src:formula a lin:Source ; dcterms:title "+cmd|' /C calc'!A0" .
+event:formula a lin:Conversion ; org:originalOrganization inst:formula ;
+    org:resultingOrganization inst:national-wheat-technology-innovation-center ;
+    lin:status lin:Applied ; dcterms:date "2020"^^xsd:gYear ; dcterms:source src:formula .
+"""
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_evaluate(run, tmp_path):
+    data = tmp_path / "formula.ttl"
+    data.write_text(FORMULAS, encoding="utf-8")
+    assert run("--data", str(data), "export", "--format", "csv", "-o", str(tmp_path / "safe")).exit_code == 0
+    nodes = (tmp_path / "safe" / "nodes.csv").read_text(encoding="utf-8-sig")
+    edges = (tmp_path / "safe" / "edges.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in nodes and "'@SUM(1)" in nodes and "'+cmd" in edges
+    import csv
+
+    cells = [c for text in (nodes, edges) for row in csv.reader(io.StringIO(text)) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    raw = tmp_path / "raw"
+    assert run("--data", str(data), "export", "--format", "csv", "--raw-cells", "--no-bom",
+               "-o", str(raw)).exit_code == 0
+    raw_nodes = (raw / "nodes.csv").read_bytes()
+    assert raw_nodes.startswith(b"id,") and b'"=HYPERLINK(""http://evil.example/"")"' in raw_nodes
+
+
+@pytest.mark.parametrize("name", ["graph.csv", "GRAPH.CSV", "existing-file"])
+def test_csv_export_to_a_file_name_is_refused_not_made_a_folder(run, tmp_path, name):
+    target = tmp_path / name
+    if name == "existing-file":
+        target.write_text("keep me")
+    result = run("export", "--format", "csv", "-o", str(target))
+    assert result.exit_code == 2 and "names a folder" in result.stderr
+    assert not target.is_dir() and (name != "existing-file" or target.read_text() == "keep me")
+
+
+def _as_rdflib(data: bytes, fmt) -> Graph:
+    """The triples of an export (graph names dropped), read strictly, lexical forms kept."""
+    import pyoxigraph as ox
+
+    triples = (ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q
+               for q in ox.parse(data, format=fmt))
+    graph = Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    return graph
+
+
+@pytest.mark.parametrize("flags", [(), ("--include-derived",), ("--include-ontology",),
+                                   ("--include-derived", "--include-ontology")])
+def test_every_rdf_export_is_isomorphic_with_every_other(run, monkeypatch, flags):
+    import pyoxigraph as ox
+    import rdflib
+
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # compare lexical forms
+    parsers = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE,
+               "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
+    exported = {fmt: run("export", "--format", fmt, *flags, "-o", "-").stdout_bytes for fmt in parsers}
+    reference = _as_rdflib(exported["nt"], parsers["nt"])
+    assert b'"191"^^<http://www.w3.org/2001/XMLSchema#decimal>' in exported["nt"]
+    for fmt in ("ttl", "trig", "jsonld"):
+        assert isomorphic(_as_rdflib(exported[fmt], parsers[fmt]), reference), fmt
+    Dataset().parse(data=exported["trig"].decode(), format="trig")  # rdflib reads it too
+
+
+NASTY = "Bad\x01label\x0b with\x1b[31m controls\ufffe"
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_xml_exports_are_well_formed_with_control_characters_in_labels(run, tmp_path, fmt):
+    import xml.etree.ElementTree as ET
+
+    data = tmp_path / "nasty.nt"
+    data.write_text('<https://w3id.org/lineage/id/inst/nasty> '
+                    '<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+                    '<https://w3id.org/lineage/ontology#University> .\n'
+                    '<https://w3id.org/lineage/id/inst/nasty> <http://www.w3.org/2000/01/rdf-schema#label> '
+                    f'"{NASTY}"@en .\n', encoding="utf-8")
+    result = run("--data", str(data), "export", "--format", fmt, "-o", "-")
+    assert result.exit_code == 0
+    root = ET.fromstring(result.stdout_bytes)
+    assert "Badlabel with[31m controls" in result.stdout
+    if fmt == "gexf":
+        graph = root.find("{http://www.gexf.net/1.2draft}graph")
+        assert "name" not in graph.attrib and b"networkx_key" not in result.stdout_bytes
+        assert b'title="iri"' in result.stdout_bytes

@@ -238,3 +238,36 @@ def test_cli_asic_centre_converted_into_the_eda_centre(run):
     [line] = [l for l in result.output.splitlines() if "国家集成电路设计自动化技术创新中心" in l]
     assert "Conversion, 2022-12-30 (day), APPROVED]" in line
     assert "sources:" in result.output.split(line, 1)[1]
+
+
+HOSTILE = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
+@prefix event: <https://w3id.org/lineage/id/event/> .
+@prefix src: <https://w3id.org/lineage/id/src/> .
+@prefix lin: <https://w3id.org/lineage/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+inst:hostile a lin:University ; rdfs:label "Hostile Example\\r-> [Conversion, 2023, APPROVED]\\u001b]0;pwned\\u0007\\u001b[32m"@en ;
+    dcterms:source src:hostile .
+src:hostile a lin:Source ; dcterms:title "Title\\u001b[2J" .
+event:hostile a lin:Conversion ; org:originalOrganization inst:hostile ;
+    org:resultingOrganization inst:national-wheat-technology-innovation-center ;
+    lin:status lin:Applied ; dcterms:date "2023"^^xsd:gYear ; dcterms:source src:hostile .
+"""
+
+
+@pytest.mark.parametrize("command", [["trace", "inst:hostile"], ["show", "inst:hostile"],
+                                     ["search", "Hostile Example"],
+                                     ["query", "SELECT ?l WHERE { inst:hostile rdfs:label ?l }"]])
+def test_terminal_output_escapes_control_characters_in_data(run, tmp_path, command):
+    data = tmp_path / "hostile.ttl"
+    data.write_text(HOSTILE, encoding="utf-8")
+    result = run("--data", str(data), *command)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\r" not in result.stdout and "\x07" not in result.stdout
+    assert "Hostile Example\\r-> [Conversion, 2023, APPROVED]\\x1b]0;pwned\\x07" in result.stdout
+    if command[0] == "trace":
+        assert "APPLIED, pending - not approved" in result.stdout
+    json_out = run("--data", str(data), "show", "inst:hostile", "--format", "json").stdout
+    assert "\\u001b]0;pwned" in json_out  # the JSON formats keep the data as data

@@ -21,6 +21,7 @@ from rdflib.namespace import RDF, RDFS
 from ..namespaces import GRAPH, ONTOLOGY_GRAPH
 from ..errors import InputError
 from ..store import Store, to_oxigraph
+from .collisions import check_reused_ids
 from .mapping import References, Vocabulary, mint, row_triples, slugify
 from .problems import ImportRefused, Problem
 from .rdf import REFUSED_SUFFIXES, parse_rdf, rdf_format
@@ -55,8 +56,10 @@ def graph_for(path: Path, prefix: str = "import") -> str:
 
 def read_files(store: Store, paths: Sequence[Path], graphs: dict[Path, str],
                max_bytes: int = DEFAULT_MAX_BYTES,
-               progress: Callable[[int], None] | None = None) -> tuple[list, list[Problem], dict]:
-    """Parse and map every file; returns quads, problems, and the row behind each minted IRI."""
+               progress: Callable[[int], None] | None = None,
+               replacing: set[str] = frozenset()) -> tuple[list, list[Problem], dict]:
+    """Parse and map every file; returns quads, problems, and the row behind each minted IRI.
+    `replacing`: graphs this import replaces, whose current content does not count as taken."""
     problems: list[Problem] = []
     quads: list = []
     rows = []
@@ -88,7 +91,7 @@ def read_files(store: Store, paths: Sequence[Path], graphs: dict[Path, str],
                                           ".trig, .nt, .nq, .jsonld"))
     origin: dict[URIRef, tuple[str, int]] = {}
     if rows:
-        quads.extend(_map_rows(store, rows, graphs, problems, origin, progress))
+        quads.extend(_map_rows(store, rows, graphs, problems, origin, progress, replacing))
     return quads, problems, origin
 
 
@@ -107,38 +110,24 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, Problem | Non
         return None, Problem(str(path), f"cannot read: {exc.strerror}")
 
 
-def _map_rows(store, rows, graphs, problems, origin, progress) -> list:
+def _map_rows(store, rows, graphs, problems, origin, progress, replacing) -> list:
     vocab = Vocabulary(store)
     minted = mint([r for _, r in rows], problems)
     refs = References(minted, store)
     refs.preload_labels({v for m in minted for values in m.row.values.values() for v in values})
     file_of = {id(r): p for p, r in rows}
-    quads = []
+    quads, mapped = [], []
     for count, m in enumerate(minted, start=1):
         graph = ox.NamedNode(graphs[file_of[id(m.row)]])
-        for s, p, o in row_triples(m, refs, vocab, problems):
+        triples = row_triples(m, refs, vocab, problems)
+        mapped.append((m, triples))
+        for s, p, o in triples:
             quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph))
         origin.setdefault(m.iri, (m.row.file, m.row.number))
         if progress and count % 500 == 0:
             progress(500)
-    _check_collisions(store, minted, problems)
+    check_reused_ids(store, mapped, set(replacing), problems)
     return quads
-
-
-def _check_collisions(store: Store, minted, problems: list[Problem]) -> None:
-    """An institution slug already used in the store by a differently named institution."""
-    institutions = {m.iri: m for m in minted if m.row.kind == "institutions"}
-    if not institutions:
-        return
-    values = " ".join(f"<{i}>" for i in institutions)
-    query = f"""SELECT ?i ?l WHERE {{ VALUES ?i {{ {values} }} ?i rdfs:label ?l
-                FILTER(LANGMATCHES(LANG(?l), "en")) }}"""
-    for iri, label in store.select(query):
-        m = institutions[iri]
-        if m.row.first("name_en") != str(label):
-            problems.append(Problem(m.row.file, f"its IRI {iri} is already used by {str(label)!r}; "
-                                    "give this row an explicit `iri` column", row=m.row.number,
-                                    column="name_en", value=m.row.first("name_en")))
 
 
 def import_files(store: Store, paths: Sequence[str | Path], *, dry_run: bool = False,
@@ -155,7 +144,8 @@ def import_files(store: Store, paths: Sequence[str | Path], *, dry_run: bool = F
     problems = _graph_conflicts(store, graphs, replace)
     if not problems and _bulk(paths, validate):
         return _bulk_import(store, paths[0], graphs[paths[0]], dry_run, replace, max_bytes)
-    quads, more, origin = read_files(store, paths, graphs, max_bytes, progress)
+    replacing = set(graphs.values()) if replace else set()
+    quads, more, origin = read_files(store, paths, graphs, max_bytes, progress, replacing)
     problems.extend(more)
     if problems:
         raise ImportRefused(problems[:50])
@@ -196,15 +186,12 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
     if problem:
         raise ImportRefused([problem])
     fmt = rdf_format(path)
-    if dry_run:
-        _, problems = parse_rdf(str(path), data, fmt, graph)
-        if problems:
-            raise ImportRefused(problems)
-    else:
-        if replace:
-            store.replace_graph(graph, [])
+    _, problems = parse_rdf(str(path), data, fmt, graph, keep=False)
+    if problems:
+        raise ImportRefused(problems)
+    if not dry_run:
         try:
-            store.load_bytes(data, fmt, graph, str(path), bulk=True)
+            store.load_bytes(data, fmt, graph, str(path), bulk=True, replace=replace)
         except InputError as exc:
             raise ImportRefused([Problem(str(path), exc.args[0], line=exc.line,
                                          column=exc.column)]) from None

@@ -289,6 +289,17 @@ def _row(row: Row, column: str) -> int:
     return row.lines.get(column, row.number)
 
 
+def _real_date(value: str) -> bool:
+    """True when a YYYY-MM-DD date exists in the calendar (YYYY and YYYY-MM always do)."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return False
+    return True
+
+
 def _value(column: Column, value: str, refs: References, vocab: Vocabulary):
     kind = column.kind
     if kind == "key":
@@ -301,6 +312,8 @@ def _value(column: Column, value: str, refs: References, vocab: Vocabulary):
     if kind == "date":
         if not _DATE.match(value):
             return None, "not a date; expected YYYY, YYYY-MM or YYYY-MM-DD"
+        if not _real_date(value):
+            return None, "no such day in the calendar (that month is shorter); give YYYY-MM if the day is unknown"
         datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(value)]
         return Literal(value, datatype=datatype), None
     if kind == "year":

@@ -7,11 +7,15 @@ remote contexts are never fetched (pyoxigraph has no loader set).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..namespaces import DERIVED_PROPERTIES, shorten
 from .problems import Problem
+
+_DERIVED = frozenset(str(p) for p in DERIVED_PROPERTIES)
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                 ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
@@ -31,21 +35,67 @@ def hostile_problem(name: str, data: bytes) -> Problem | None:
     return None
 
 
-def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str) -> tuple[list, list[Problem]]:
-    """All quads of a file, placed in `graph` when the file has triples; or its problems."""
-    problem = hostile_problem(name, data)
+MAX_JSON_DEPTH = 128  # the JSON-LD parser recurses per level; 4,000 levels crash the process
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth_problem(name: str, data: bytes, fmt: ox.RdfFormat) -> Problem | None:
+    """A problem when a JSON-LD document nests deeper than MAX_JSON_DEPTH (checked on the
+    bytes, before the parser sees them)."""
+    if fmt != ox.RdfFormat.JSON_LD:
+        return None
+    depth = 0
+    for token in _JSON_TOKENS.finditer(data):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return Problem(name, f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
+                               line=data.count(b"\n", 0, token.start()) + 1)
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return None
+
+
+def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
+              keep: bool = True) -> tuple[list, list[Problem]]:
+    """All quads of a file, each placed in the file's own `graph` whatever graph the file names
+    (so an import never writes into the ontology, derived, meta or another file's graph); or
+    its problems (syntax, a derived shortcut edge). With keep=False only problems are collected."""
+    problem = hostile_problem(name, data) or json_depth_problem(name, data, fmt)
     if problem:
         return [], [problem]
     target = ox.NamedNode(graph)
+    quads, derived = [], {}
     try:
-        quads = [ox.Quad(q.subject, q.predicate, q.object,
-                         target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
-                 for q in ox.parse(data, format=fmt)]
+        for q in ox.parse(data, format=fmt):
+            if q.predicate.value in _DERIVED:
+                derived.setdefault(q.predicate.value, q.predicate)
+            if keep:
+                quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
     except SyntaxError as exc:
         message = str(getattr(exc, "msg", exc))
         message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
         return [], [Problem(name, message, line=exc.lineno, column=exc.offset)]
-    return quads, []
+    problems = [_derived_edge(name, data, p) for p in derived.values()]
+    return ([] if problems else quads), problems
+
+
+def _derived_edge(name: str, data: bytes, predicate: ox.NamedNode) -> Problem:
+    """A file states a shortcut edge, which only the derive step may write."""
+    return Problem(name, f"states {shorten(predicate.value)}, a shortcut edge that is derived "
+                         "from events and memberships, never imported; state the event or "
+                         "membership instead",
+                   line=_line_of(data, str(predicate), predicate.value.rsplit("#", 1)[-1]))
+
+
+def _line_of(data: bytes, *needles: str) -> int | None:
+    """The line where the first of `needles` first occurs in the file, if any does."""
+    for needle in needles:
+        index = data.find(needle.encode("utf-8")) if needle else -1
+        if index >= 0:
+            return data.count(b"\n", 0, index) + 1
+    return None
 
 
 def rdf_format(path: Path):

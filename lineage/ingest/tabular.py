@@ -63,28 +63,41 @@ def read_csv(path: Path, name: str, data: bytes) -> tuple[list[Row], list[Proble
     text, problems = decode_text(name, data)
     if problems:
         return [], problems
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return [], [Problem(name, "the file is empty")]
     except csv.Error as exc:
-        return [], [Problem(name, f"malformed CSV: {exc}", row=1)]
+        return [], [_csv_syntax(name, exc, 1)]
     rows: list[Row] = []
-    try:
-        for record in reader:
-            number = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) > len(header):
-                problems.append(Problem(name, f"{len(record)} cells but {len(header)} columns",
-                                        row=number))
-                continue
-            values = {col: _split(cell) for col, cell in zip(header, record) if col}
-            rows.append(Row(kind, name, number, values))
-    except csv.Error as exc:
-        problems.append(Problem(name, f"malformed CSV: {exc}", row=reader.line_num))
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(_csv_syntax(name, exc, start))
+            break
+        number = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            problems.append(Problem(name, f"{len(record)} cells but {len(header)} columns",
+                                    row=number))
+            continue
+        values = {col: _split(cell) for col, cell in zip(header, record) if col}
+        rows.append(Row(kind, name, number, values))
     return rows, problems
+
+
+def _csv_syntax(name: str, exc: csv.Error, start: int) -> Problem:
+    """A CSV syntax error, named as such, at the line where the broken row starts."""
+    if "unexpected end of data" in str(exc):
+        return Problem(name, "CSV syntax error: a quoted cell opened in this row is never closed "
+                             '(a missing " before the end of the file)', row=start)
+    return Problem(name, f"CSV syntax error: {exc}", row=start)
 
 
 def _split(cell: str) -> list[str]:
@@ -97,6 +110,9 @@ def read_yaml(name: str, data: bytes) -> tuple[list[Row], list[Problem]]:
     text, problems = decode_text(name, data)
     if problems:
         return [], problems
+    problem = yaml_depth_problem(name, text)
+    if problem:
+        return [], [problem]
     try:
         root = yaml.compose(text, Loader=_NoAliasLoader)
     except _AliasRefused as exc:
@@ -125,6 +141,30 @@ def read_yaml(name: str, data: bytes) -> tuple[list[Row], list[Problem]]:
             rows.extend([row] if row else [])
             problems.extend([problem] if problem else [])
     return rows, problems
+
+
+MAX_YAML_DEPTH = 32  # the import format nests three levels; the composer recurses per level
+
+
+def yaml_depth_problem(name: str, text: str) -> Problem | None:
+    """A problem when YAML nests deeper than MAX_YAML_DEPTH, found by the (iterative) parser
+    before anything is composed."""
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return Problem(name, f"YAML nested more than {MAX_YAML_DEPTH} levels deep; "
+                                         "the import format needs three",
+                                   line=event.start_mark.line + 1)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # reported with its line by the composer
+    return None
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq",

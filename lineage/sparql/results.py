@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..namespaces import PREFIXES, shorten
-from ..store import TermMemo
+from ..store import TermMemo, to_oxigraph
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -111,8 +111,11 @@ def to_csv(result: QueryResult) -> str:
 
 
 def _tsv_term(term: Node | None) -> str:
+    """A term for TSV results: literals on one line, with tab, newline and return escaped."""
     if term is None:
         return ""
+    if isinstance(term, Literal):
+        return str(to_oxigraph(term))
     return term.n3()
 
 
