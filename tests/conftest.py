@@ -9,6 +9,17 @@ from click.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: The prefixes a small Turtle fixture written inside a test needs.
+TURTLE_PREFIXES = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
+@prefix event: <https://w3id.org/lineage/id/event/> .
+@prefix src: <https://w3id.org/lineage/id/src/> .
+@prefix lin: <https://w3id.org/lineage/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
 
 @pytest.fixture(scope="session")
 def bundled():

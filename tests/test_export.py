@@ -8,6 +8,7 @@ import sys
 
 import networkx as nx
 import pytest
+from conftest import TURTLE_PREFIXES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -159,15 +160,7 @@ def test_a_killed_export_never_leaves_a_partial_file(tmp_path):
     assert False in outcomes  # at least one kill landed before the new file was swapped in
 
 
-FORMULAS = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
-@prefix event: <https://w3id.org/lineage/id/event/> .
-@prefix src: <https://w3id.org/lineage/id/src/> .
-@prefix lin: <https://w3id.org/lineage/ontology#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-inst:formula a lin:University ; rdfs:label "=HYPERLINK(\\"http://evil.example/\\")"@en, "@SUM(1)"@zh ;
+FORMULAS = TURTLE_PREFIXES + """inst:formula a lin:University ; rdfs:label "=HYPERLINK(\\"http://evil.example/\\")"@en, "@SUM(1)"@zh ;
     dcterms:source src:formula .
 src:formula a lin:Source ; dcterms:title "+cmd|' /C calc'!A0" .
 event:formula a lin:Conversion ; org:originalOrganization inst:formula ;

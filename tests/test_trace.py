@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import TURTLE_PREFIXES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,15 +241,7 @@ def test_cli_asic_centre_converted_into_the_eda_centre(run):
     assert "sources:" in result.output.split(line, 1)[1]
 
 
-HOSTILE = """@prefix inst: <https://w3id.org/lineage/id/inst/> .
-@prefix event: <https://w3id.org/lineage/id/event/> .
-@prefix src: <https://w3id.org/lineage/id/src/> .
-@prefix lin: <https://w3id.org/lineage/ontology#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-inst:hostile a lin:University ; rdfs:label "Hostile Example\\r-> [Conversion, 2023, APPROVED]\\u001b]0;pwned\\u0007\\u001b[32m"@en ;
+HOSTILE = TURTLE_PREFIXES + """inst:hostile a lin:University ; rdfs:label "Hostile Example\\r-> [Conversion, 2023, APPROVED]\\u001b]0;pwned\\u0007\\u001b[32m"@en ;
     dcterms:source src:hostile .
 src:hostile a lin:Source ; dcterms:title "Title\\u001b[2J" .
 event:hostile a lin:Conversion ; org:originalOrganization inst:hostile ;

@@ -296,15 +296,9 @@ class MemoryWorkers:
         self._store = oxstore
 
     def __call__(self, memory_mb: int):
-        ctx = multiprocessing.get_context("fork")
-        parent_end, child_end = ctx.Pipe()
         with ENGINE_LOCK:  # never fork while another thread is inside the engine
-            process = ctx.Process(target=_serve_memory,
-                                  args=(self._store, memory_mb, child_end, sandbox.FORCE_OFF),
-                                  daemon=True)
-            process.start()
-        child_end.close()
-        return process, parent_end
+            return _start(multiprocessing.get_context("fork"), _serve_memory, self._store,
+                          memory_mb)
 
 
 class DiskWorkers:
@@ -315,14 +309,17 @@ class DiskWorkers:
         self._path = path
 
     def __call__(self, memory_mb: int):
-        ctx = _disk_context()
-        parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=_serve_disk,
-                              args=(self._path, memory_mb, child_end, sandbox.FORCE_OFF),
-                              daemon=True)
-        process.start()
-        child_end.close()
-        return process, parent_end
+        return _start(_disk_context(), _serve_disk, self._path, memory_mb)
+
+
+def _start(ctx, serve, store, memory_mb: int):
+    """Start `serve(store, memory_mb, pipe, force_off)` in a new process; (process, our end)."""
+    parent_end, child_end = ctx.Pipe()
+    process = ctx.Process(target=serve, args=(store, memory_mb, child_end, sandbox.FORCE_OFF),
+                          daemon=True)
+    process.start()
+    child_end.close()
+    return process, parent_end
 
 
 def _disk_context():
