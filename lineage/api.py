@@ -104,14 +104,18 @@ class Lineage:
             self._index = None
         return report
 
-    def export(self, fmt: str, include_derived: bool = False,
-               include_ontology: bool = False) -> bytes | dict[str, bytes]:
-        """The graph in an exchange format: bytes, or {file name: bytes} for csv."""
+    def export(self, fmt: str, include_derived: bool = False, include_ontology: bool = False,
+               as_of: str | None = None) -> bytes | dict[str, bytes]:
+        """The graph in an exchange format: bytes, or {file name: bytes} for csv. `as_of`
+        (YYYY, YYYY-MM or YYYY-MM-DD) leaves out what the existence rule places later."""
         from . import export
 
+        if as_of is not None:
+            as_of = parse_user_date(as_of)
         if fmt == "csv":
-            return export.to_csv_files(self.store)
-        return export.export_bytes(self.store, fmt, export.Selection(include_derived, include_ontology))
+            return export.to_csv_files(self.store, as_of)
+        return export.export_bytes(self.store, fmt,
+                                   export.Selection(include_derived, include_ontology, as_of))
 
     @property
     def index(self) -> NameIndex:

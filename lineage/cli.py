@@ -461,9 +461,12 @@ def _progress_printer():
               help="The file to write ('-' for standard output); for csv, a folder.")
 @click.option("--include-derived", is_flag=True, help="Also the derived shortcut edges (RDF formats).")
 @click.option("--include-ontology", is_flag=True, help="Also the ontology (RDF formats).")
+@click.option("--as-of", metavar="DATE",
+              help="The graph as it stood at DATE (YYYY, YYYY-MM or YYYY-MM-DD): institutions, "
+                   "events and memberships that start later are left out (every format).")
 @click.pass_obj
 @reports_errors
-def export(obj: Context, fmt, output, include_derived, include_ontology):
+def export(obj: Context, fmt, output, include_derived, include_ontology, as_of):
     """Write the graph for other tools; files are replaced atomically and sorted, so two
     exports of the same graph are identical and diff cleanly.
 
@@ -472,13 +475,14 @@ def export(obj: Context, fmt, output, include_derived, include_ontology):
       lineage export --format gexf -o lineage.gexf
       lineage export --format ttl -o - | head
       lineage export --format csv -o tables/
+      lineage export --format gexf --as-of 2020 -o system-2020.gexf
     """
     from pathlib import Path
 
     from .atomic import write_atomic
     from .errors import UsageError
 
-    data = obj.lineage().export(fmt, include_derived, include_ontology)
+    data = obj.lineage().export(fmt, include_derived, include_ontology, as_of)
     if fmt == "csv":
         if output == "-":
             raise UsageError("csv writes two files (nodes.csv, edges.csv): give a folder with -o")

@@ -109,6 +109,7 @@ def render_show(d: InstitutionDetail) -> str:
         lines.append("  also:  " + "; ".join(d.alt_labels))
     for date in d.established:
         lines.append(f"  established: {date} ({date.precision})")
+    lines.extend(_lifespan_lines(d.lifespan))
     for match in d.exact_matches:
         lines.append(f"  same as: {match}")
     if d.confidence:
@@ -159,6 +160,21 @@ def render_show(d: InstitutionDetail) -> str:
         for s in d.label_sources:
             lines.append(f"  {citation(s)}")
     return "\n".join(lines)
+
+
+def _lifespan_lines(span) -> list[str]:
+    """Start, end and known-by dates by the existence rule, each saying where it comes from."""
+    if span is None:
+        return []
+    lines = []
+    for name, dated in (("exists from", span.start), ("ended", span.end),
+                        ("existed by", None if span.start else span.known_by)):
+        if dated is not None:
+            lines.append(f"  {name}: {dated.date} ({dated.date.precision}); "
+                         f"from: {dated.describe()}")
+    if span.start is None:
+        lines.append("  start: undated (no date of its own or of an event that made it)")
+    return lines
 
 
 def render_violations(report: ValidationReport) -> str:

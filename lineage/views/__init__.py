@@ -52,12 +52,14 @@ def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
         selection = _build.neighbourhood(store, focus, depth)
     else:
         selection = _build.whole(store)
+    selection = _build.with_lifespans(store, selection)
     if as_of is not None:
         selection = _build.as_of(selection, as_of)
     if focus is not None:
         selection = _build.prune_neighbourhood(selection, depth)
     if lineage is not None:
         selection = _build.with_party_details(store, _build.prune_lineage(selection))
+        selection = _build.with_lifespans(store, selection)
     return _build.build(store, selection, layout, as_of)
 
 
