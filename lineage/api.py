@@ -22,6 +22,7 @@ from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
+    from .diff import Diff
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
@@ -152,6 +153,23 @@ class Lineage:
         if depth is not None and depth < 0:
             raise UsageError("--depth must be 0 or more")
         return trace(self.store, self.resolve(name), direction, depth, as_of, statuses)
+
+    def diff(self, from_date: str, to_date: str, focus: str | None = None,
+             depth: int = 1) -> "Diff":
+        """What changed between the record as of FROM and as of TO (YYYY, YYYY-MM or
+        YYYY-MM-DD, read as `trace --as-of` reads them): institutions that appeared and
+        ended, events by kind, memberships that began and ended, events pending at TO and
+        counts by programme; around `focus` (`depth` hops) or over the whole graph."""
+        from .describe import Describer
+        from .diff import diff
+
+        from_date = parse_user_date(from_date, "FROM")
+        to_date = parse_user_date(to_date, "TO")
+        if depth < 0:
+            raise UsageError("--depth must be 0 or more")
+        describer = Describer(self.store, self.index)
+        return diff(self.store, describer.refs, from_date, to_date,
+                    self.resolve(focus) if focus else None, depth)
 
     def path(self, start: str, end: str, via_units: bool = False) -> LineagePath | None:
         """The shortest chain of lineage hops (and, with via_units, memberships) between two."""

@@ -208,6 +208,41 @@ def trace(obj: Context, name, direction, depth, as_of, status, fmt):
 
 
 @main.command()
+@click.argument("from_date", metavar="FROM")
+@click.argument("to_date", metavar="TO")
+@click.option("--focus", metavar="NAME", help="Only NAME and what is within --depth hops of it "
+              "(through lineage events and memberships).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Hops around --focus (default 1).")
+@format_option
+@click.pass_obj
+@reports_errors
+def diff(obj: Context, from_date, to_date, focus, depth, fmt):
+    """What changed between the graph as it stood at FROM and as it stood at TO.
+
+    FROM and TO are YYYY, YYYY-MM or YYYY-MM-DD, read as `trace --as-of` reads them: a bare
+    year is the state at its end, and a date known only to a coarser precision is not taken
+    as later. Lists institutions that appeared and ended, events by kind with status and
+    sources, memberships that began or ended, events still pending at TO, and counts by
+    programme (NTIC, NETRC, NERC, NEL). The JSON form is described by
+    lineage/schemas/diff.schema.json.
+
+    \b
+    Example:
+      lineage diff 2022-06 2023
+      lineage diff 2015 2016 --format json
+      lineage diff 2020 2023 --focus 国家小麦技术创新中心 --depth 2
+    """
+    from .errors import UsageError
+    from .terminal import render_diff
+
+    if depth is not None and not focus:
+        raise UsageError("--depth applies only with --focus")
+    result = obj.lineage().diff(from_date, to_date, focus, 1 if depth is None else depth)
+    emit_json(result) if fmt == "json" else click.echo(render_diff(result))
+
+
+@main.command()
 @click.argument("start")
 @click.argument("end")
 @click.option("--via-units", is_flag=True,
