@@ -359,6 +359,8 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
         "root": node_ids.get(selection.root) if selection.root else None,
         "years": [min(spans), max(spans)] if spans else None,
         "axis": [{"year": y, "x": x} for y, x in placement.axis],
+        "undatedBand": placement.undated_band,
+        "undated": sum(1 for n in nodes if n.get("undated")),
         "counts": {"nodes": len(nodes), "edges": len(edges)}, "notes": selection.notes,
         "edgeStyles": styles.edge_styles(),
     }
@@ -470,7 +472,17 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
 
 def _place(layout: str, nodes: list[dict], edges: list[dict]) -> layouts.Placement:
     ids = [n["id"] for n in nodes]
-    pairs = [(e["from"], e["to"]) for e in edges]
     if layout == TIMELINE:
-        return layouts.timeline_layout(ids, pairs, {n["id"]: n.get("year") for n in nodes})
-    return layouts.packed_layout(ids, pairs)
+        hops = [(e["from"], e["to"]) for e in edges if "event" in e]
+        return layouts.timeline_layout(ids, hops, {n["id"]: _when(n.get("start")) for n in nodes})
+    return layouts.packed_layout(ids, [(e["from"], e["to"]) for e in edges])
+
+
+def _when(date: dict | None) -> float | None:
+    """A date as fractional years at the precision known: 2022 -> 2022.0, 2022-07 -> 2022.5."""
+    if not date or not date["v"][:4].isdigit():
+        return None
+    parts = [int(p) for p in date["v"][:10].split("-") if p.isdigit()]
+    month = parts[1] - 1 if len(parts) > 1 else 0
+    day = parts[2] - 1 if len(parts) > 2 else 0
+    return parts[0] + month / 12 + day / 366
