@@ -176,18 +176,26 @@ class Lineage:
         return find_path(self.store, self.resolve(start), self.resolve(end), via_units)
 
     def render(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
-               as_of: str | None = None, layout: str = "force") -> str:
+               as_of: str | None = None, layout: str = "force",
+               diff: tuple[str, str] | None = None) -> str:
         """A self-contained HTML view (DESIGN 5) that opens offline: the whole graph, the
         neighbourhood of `focus` (`depth` hops through events and memberships) or one
         `lineage` (both directions); `as_of` drops later events and institutions not yet
-        established; `layout` is "force" or "timeline". Write it with views.write_view."""
+        established; `layout` is "force" or "timeline"; `diff` (FROM, TO) draws the record as
+        of TO with what is new, ended and unchanged since FROM marked (as `diff` reads them).
+        Write it with views.write_view."""
         from .views import build_view, render_page
 
+        diff_from = None
+        if diff is not None:
+            if as_of is not None:
+                raise UsageError("give either --as-of or --diff, not both")
+            diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
         if as_of is not None:
             as_of = parse_user_date(as_of)
         view = build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
                           lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
-                          layout=layout)
+                          layout=layout, diff_from=diff_from)
         return render_page(view)
 
     def validate(self, files: Sequence[str | Path] = ()) -> ValidationReport:

@@ -384,6 +384,9 @@ def _render_canned_list(queries) -> str:
 @click.option("--as-of", metavar="DATE",
               help="The graph as it stood at DATE (YYYY, YYYY-MM or YYYY-MM-DD): later events "
                    "and institutions not yet established are left out.")
+@click.option("--diff", "diff_dates", nargs=2, metavar="FROM TO",
+              help="The graph as it stood at TO, with what is new, ended and unchanged since "
+                   "FROM in colour (read as `lineage diff FROM TO` reads them).")
 @click.option("--layout", type=click.Choice(["force", "timeline"]), default="force",
               show_default=True, help="force: physics, stopped once settled; timeline: left to "
                                       "right by year of establishment or first event.")
@@ -392,7 +395,7 @@ def _render_canned_list(queries) -> str:
                    "or neighbourhood-<name>.html in the current folder).")
 @click.pass_obj
 @reports_errors
-def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
+def render(obj: Context, focus, depth, lineage_of, as_of, diff_dates, layout, output):
     """Write an interactive HTML view and print where it is.
 
     The page is one self-contained file: it opens offline from disk, loads nothing from the
@@ -406,6 +409,7 @@ def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
       lineage render --lineage "National Wheat Engineering Technology Research Center" -o wheat.html
       lineage render --focus 国家小麦技术创新中心 --depth 2 --layout timeline
       lineage render --as-of 2020 -o system-2020.html
+      lineage render --diff 2020 2023 --layout timeline
     """
     from .errors import UsageError
     from .views import default_filename, write_view
@@ -416,11 +420,12 @@ def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
         raise UsageError("give either --focus or --lineage, not both")
     lineage = obj.lineage()
     html = lineage.render(focus=focus, depth=1 if depth is None else depth, lineage=lineage_of,
-                          as_of=as_of, layout=layout)
+                          as_of=as_of, layout=layout, diff=diff_dates or None)
     if output is None:
         output = default_filename(focus=lineage.resolve(focus) if focus else None,
                                   lineage=lineage.resolve(lineage_of) if lineage_of else None,
-                                  as_of=as_of, layout=layout)
+                                  as_of=diff_dates[1] if diff_dates else as_of, layout=layout,
+                                  diff_from=diff_dates[0] if diff_dates else None)
     click.echo(os.path.abspath(write_view(output, html)))
 
 

@@ -113,3 +113,32 @@ def test_focus_limits_the_diff_to_a_neighbourhood(history):
 def test_bad_input_is_a_usage_error(run, args, message):
     result = run("diff", *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_render_diff_colours_new_ended_and_unchanged(run, bundled, tmp_path):
+    from test_views import island
+
+    target = tmp_path / "diff.html"
+    result = run("render", "--diff", "2022-06", "2023", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    data, _ = island(target.read_text(encoding="utf-8"))
+    assert data["meta"]["diff"] == ["2022-06", "2023"]
+    changes = {n["iri"]: n["change"] for n in data["nodes"]}
+    d = bundled.diff("2022-06", "2023")
+    # ended wins over new for an institution that did both in the window
+    ended = {c.institution.iri for c in d.ended}
+    assert {i for i, c in changes.items() if c == "ended"} == ended
+    assert {i for i, c in changes.items() if c == "new"} == {c.institution.iri for c in d.appeared} - ended
+    # the view is the record as of TO: nothing the rule starts later
+    assert set(changes) == {n["iri"] for n in island(bundled.render(as_of="2023"))[0]["nodes"]}
+    new_edges = [e for e in data["edges"] if e.get("change") == "new"]
+    assert {data["events"][e["event"]]["iri"] for e in new_edges} == {
+        e.iri for e in d.events if e.event_type not in ("lin:Establishment", "lin:Acceptance")}
+    default = run("render", "--diff", "2020", "2023", "--layout", "timeline")
+    assert default.exit_code == 0 and default.output.strip().endswith(
+        "lineage-view-diff-2020-2023-timeline.html")
+    Path(default.output.strip()).unlink()
+    bad = run("render", "--diff", "2023", "2020")
+    assert bad.exit_code == 2 and "later than TO" in bad.stderr
+    both = run("render", "--diff", "2020", "2023", "--as-of", "2021")
+    assert both.exit_code == 2 and "not both" in both.stderr

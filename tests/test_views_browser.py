@@ -348,6 +348,7 @@ def check_timeline(view: Loaded) -> None:
      ["--lineage", "National Integrated Circuit Design Automation Technology Innovation Center"]),
     ("timeline-vacuum-metallurgy-family.png",
      ["--lineage", "National Engineering Research Center of Vacuum Metallurgy"]),
+    ("timeline-diff-2020-2023.png", ["--diff", "2020", "2023"]),
 ])
 def test_timeline_labels_never_overlap_and_undated_ones_stand_apart(browser, run, tmp_path,
                                                                     name, args):

@@ -328,7 +328,7 @@ class _Tables:
 
 
 def build(store: Store, selection: Selection, layout: str = FORCE,
-          as_of_date: str | None = None) -> View:
+          as_of_date: str | None = None, diff_from: str | None = None) -> View:
     """The node and edge lists (plain dicts), the shared tables, the legend and the layout."""
     net = with_lifespans(store, selection).net
     order = sorted(selection.nodes)
@@ -346,6 +346,8 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     tables = _Tables(net, node_ids, extras)
     edges, years = _edges(hops, links, node_ids, tables)
     nodes = _nodes(order, net, tables, selection.root, years, terminal, as_of_date)
+    if diff_from is not None:
+        _mark_changes(nodes, edges, tables, net, order, diff_from, as_of_date)
     placement = _place(layout, nodes, edges)
     for node in nodes:
         node["x"], node["y"] = placement.positions[node["id"]]
@@ -362,10 +364,31 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
         "undatedBand": placement.undated_band,
         "undated": sum(1 for n in nodes if n.get("undated")),
         "counts": {"nodes": len(nodes), "edges": len(edges)}, "notes": selection.notes,
+        "diff": [diff_from, as_of_date] if diff_from is not None else None,
         "edgeStyles": styles.edge_styles(),
     }
     return View(meta, nodes, edges, tables.events, tables.units, tables.sources, legend,
                 styles.vis_groups())
+
+
+def _mark_changes(nodes: list[dict], edges: list[dict], tables: _Tables, net: LineageNetwork,
+                  order: list[str], since: str, until: str) -> None:
+    """Mark each node and lineage edge new, ended or unchanged between two dates, read as
+    `lineage diff` reads them (undated ones are unchanged: they are in no diff)."""
+    from ..diff import between
+
+    for node in nodes:
+        span = net.spans.get(order[node["id"]])
+        if span and span.end and between(span.end.date, since, until):
+            node["change"] = "ended"
+        elif span and span.start and between(span.start.date, since, until):
+            node["change"] = "new"
+        else:
+            node["change"] = "unchanged"
+    for edge in edges:
+        date = tables.events[edge["event"]].get("date") if "event" in edge else None
+        fresh = date is not None and between(date["v"], since, until)
+        edge["change"] = "new" if fresh else "unchanged"
 
 
 def _parties(hops: list[Hop]) -> dict[str, tuple[list[str], list[str]]]:

@@ -54,6 +54,12 @@
   function copyStyle(style) {
     return JSON.parse(JSON.stringify(style || {}));
   }
+  var CHANGE_COLOURS = { 'new': '#1a7f37', ended: '#cf222e', unchanged: '#8c959f' };
+  var CHANGE_LABELS = meta.diff ? {
+    'new': 'new between ' + meta.diff[0] + ' and ' + meta.diff[1],
+    ended: 'ended between ' + meta.diff[0] + ' and ' + meta.diff[1],
+    unchanged: 'unchanged (or undated)'
+  } : {};
   data.nodes.forEach(function (n) {
     n.label = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
     var when = n.start ? 'from ' + n.start.v : 'undated';
@@ -62,6 +68,14 @@
     n.title = [n.en, n.zh, type].filter(Boolean).join('\n');
     if (n.root) { n.size = 26; n.borderWidth = 4; }
     if (n.ended) { n.opacity = 0.45; n.shapeProperties = { borderDashes: [4, 3] }; }
+    if (n.change) {  // a diff view: new, ended or unchanged since the first date
+      n.opacity = n.change === 'unchanged' ? 0.35 : 1;
+      n.borderWidth = n.change === 'unchanged' ? 1 : 5;
+      n.shapeProperties = { borderDashes: n.change === 'ended' ? [5, 3] : false };
+      var groupColour = (data.groups[n.group] || {}).color || {};
+      n.color = { background: groupColour.background, border: CHANGE_COLOURS[n.change] };
+      n.title += '\n' + CHANGE_LABELS[n.change];
+    }
   });
   var styleCache = {};
   data.edges.forEach(function (e) {
@@ -72,6 +86,8 @@
     e.width = style.width;
     e.dashes = style.dashes;
     e.arrows = copyStyle(style.arrows);
+    if (e.change === 'new') e.width = (e.width || 1) * 2.5;
+    if (e.change === 'unchanged') e.color.opacity = 0.35;
     if (e.curve) e.smooth = { enabled: true, type: 'curvedCW', roundness: 0.2 * e.curve };
     var from = partyName(e.from);
     var to = partyName(e.to);
@@ -301,6 +317,22 @@
     legendRow(relationList, lineSample(r.color, 2.5, false, r.kind === 'membership'), r.label,
               relationCounts[r.key] || 0, null);
   });
+  if (meta.diff) {
+    var changeSection = el('section');
+    changeSection.id = 'legend-changes';
+    changeSection.appendChild(el('h2', 'Changes ' + meta.diff[0] + ' → ' + meta.diff[1]));
+    var changeList = el('ul');
+    changeSection.appendChild(changeList);
+    ['new', 'ended', 'unchanged'].forEach(function (key) {
+      var count = data.nodes.filter(function (n) { return n.change === key; }).length;
+      var swatch = el('span', null, 'swatch');
+      swatch.style.border = '3px ' + (key === 'ended' ? 'dashed ' : 'solid ') + CHANGE_COLOURS[key];
+      swatch.style.borderRadius = '50%';
+      legendRow(changeList, swatch, CHANGE_LABELS[key], count, null);
+    });
+    var typesSection = document.getElementById('legend-types');
+    typesSection.parentNode.insertBefore(changeSection, typesSection);
+  }
   var statusList = document.querySelector('#legend-statuses ul');
   data.legend.statuses.forEach(function (s) {
     var line = lineSample(s.color || '#555555', s.width, s.dashes, s.key === 'membership');
