@@ -187,6 +187,8 @@ class Lineage:
         from .views import build_view, render_page
 
         diff_from = None
+        if diff is not None and not all(diff):
+            raise UsageError("a diff view needs both dates: FROM and TO")
         if diff is not None:
             if as_of is not None:
                 raise UsageError("give either --as-of or --diff, not both")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .dates import not_after
 from .model import DateValue, DatedBy, Lifespan
@@ -55,7 +56,13 @@ def happened_by(value: DateValue | str | None, when: str) -> bool:
     """True when a dated thing has happened by `when`; False when undated."""
     if value is None:
         return False
-    return not_after(str(value), when)
+    return _not_after(value if isinstance(value, str) else value.lexical, when)
+
+
+@lru_cache(maxsize=65536)
+def _not_after(lexical: str, when: str) -> bool:
+    """not_after, memoised: a whole-graph diff compares the same few thousand dates often."""
+    return not_after(lexical, when)
 
 
 def started_by(span: Lifespan | None, when: str) -> bool:

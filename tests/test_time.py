@@ -154,3 +154,21 @@ def test_export_as_of_leaves_out_later_things_in_every_format(history, run, tmp_
     assert new_centre not in result.output
     bad = run("export", "--format", "gexf", "--as-of", "2020-13", "-o", "-")
     assert bad.exit_code == 2 and "not a real date" in bad.stderr
+
+
+def test_server_views_follow_the_same_rule(bundled):
+    from lineage.server import App, ServerConfig
+
+    app = App(bundled, ServerConfig(timeout=10))
+
+    def page(target: str):
+        return app.handle("GET", target, {"Host": "localhost"})
+
+    for when in ("2020", "2023"):
+        response = page(f"/view?as_of={when}")
+        assert response.status == 200
+        assert {n["iri"] for n in island(response.body.decode())["nodes"]} == view_nodes(
+            bundled, as_of=when)
+    changes = island(page("/view?from=2020&to=2023&layout=timeline").body.decode())
+    assert changes["meta"]["diff"] == ["2020", "2023"]
+    assert page("/view?from=2020").status == 400
