@@ -160,16 +160,13 @@ class Lineage:
         YYYY-MM-DD, read as `trace --as-of` reads them): institutions that appeared and
         ended, events by kind, memberships that began and ended, events pending at TO and
         counts by programme; around `focus` (`depth` hops) or over the whole graph."""
-        from .describe import Describer
         from .diff import diff
 
         from_date = parse_user_date(from_date, "FROM")
         to_date = parse_user_date(to_date, "TO")
         if depth < 0:
             raise UsageError("--depth must be 0 or more")
-        describer = Describer(self.store, self.index)
-        return diff(self.store, describer.refs, from_date, to_date,
-                    self.resolve(focus) if focus else None, depth)
+        return diff(self.store, from_date, to_date, self.resolve(focus) if focus else None, depth)
 
     def path(self, start: str, end: str, via_units: bool = False) -> LineagePath | None:
         """The shortest chain of lineage hops (and, with via_units, memberships) between two."""

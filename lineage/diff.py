@@ -47,6 +47,10 @@ SELECT ?m ?member ?unit ?role ?from ?until WHERE {
   OPTIONAL { ?m lin:from ?from } OPTIONAL { ?m lin:until ?until }
 }"""
 
+#: Labels and types, one query each (a UNION beside VALUES is planned far slower).
+_NAMES = {"label": "SELECT ?x ?value WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?value }}",
+          "type": "SELECT ?x ?value WHERE {{ VALUES ?x {{ {values} }} ?x a ?value }}"}
+
 _TYPES = """
 SELECT ?x ?type WHERE {{ {restrict} VALUES ?type {{ {classes} }} ?x a ?type }}"""
 
@@ -116,6 +120,21 @@ class Diff:
     undated: dict[str, int] = field(default_factory=dict)
 
 
+def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
+    """Labels (English, Chinese) and types of these nodes, read for them alone."""
+    en: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks(sorted(iris)):
+        for x, value in store.select_plain(_NAMES["type"].format(values=values(chunk))):
+            types[str(x)].add(str(value))
+        for x, value in store.select_plain(_NAMES["label"].format(values=values(chunk))):
+            lang = (getattr(value, "language", None) or "").lower()
+            (zh if lang.startswith("zh") else en).setdefault(str(x), str(value))
+    return {i: InstitutionRef(i, en.get(i), zh.get(i), tuple(sorted(types.get(i, ()))))
+            for i in iris}
+
+
 def check_order(from_date: str, to_date: str) -> None:
     """FROM must not be certainly later than TO."""
     if not not_after(from_date, to_date):
@@ -139,10 +158,12 @@ def scope_of(store, root: str, depth: int) -> set[str]:
     return seen
 
 
-def diff(store, refs: Callable[[set[str]], dict[str, InstitutionRef]], from_date: str,
-         to_date: str, focus: InstitutionRef | None = None, depth: int = 1) -> Diff:
+def diff(store, from_date: str, to_date: str, focus: InstitutionRef | None = None,
+         depth: int = 1,
+         refs: Callable[[set[str]], dict[str, InstitutionRef]] | None = None) -> Diff:
     """Compare the record as of two checked dates, over the whole graph or around `focus`."""
     check_order(from_date, to_date)
+    refs = refs or (lambda iris: institution_refs(store, iris))
     scope = scope_of(store, focus.iri, depth) if focus is not None else None
     result = Diff(from_date, to_date, focus, depth if focus is not None else None)
     universe = scope if scope is not None else all_institutions(store)
