@@ -79,6 +79,12 @@ class Lineage:
         target.worker_settings = PoolSettings(query_workers, queue_wait, strict=strict_sandbox)
         return cls(target, names, strict_sandbox)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should be told about the store (e.g. a server holding another
+        version of the ontology)."""
+        return list(getattr(self.store, "warnings", []))
+
     def add_files(self, files: Iterable[str | Path]) -> None:
         """Load more files (RDF, CSV or YAML; each into its own named graph) for this session,
         and re-derive the shortcut edges."""

@@ -35,6 +35,8 @@ class Context:
                                          strict_sandbox=self.strict_sandbox,
                                          query_workers=self.query_workers,
                                          queue_wait=self.queue_wait)
+            for warning in self._lineage.warnings:
+                click.echo(f"warning: {warning}", err=True)
         return self._lineage
 
 
@@ -493,10 +495,12 @@ def _progress_printer():
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "trig", "nt", "jsonld", "gexf",
+@click.option("--format", "fmt", type=click.Choice(["ttl", "trig", "nt", "nq", "jsonld", "gexf",
                                                      "graphml", "csv"]), required=True,
-              help="ttl, trig, nt, jsonld (RDF); gexf (Gephi, with start/end dates for its "
-                   "timeline); graphml; csv (nodes.csv and edges.csv in a folder).")
+              help="ttl, trig, nt, jsonld (RDF); nq (N-Quads with every named graph, ontology "
+                   "and derived edges included: the dump to load into a SPARQL server); gexf "
+                   "(Gephi, with start/end dates for its timeline); graphml; csv (nodes.csv and "
+                   "edges.csv in a folder).")
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="The file to write ('-' for standard output); for csv, a folder.")
 @click.option("--include-derived", is_flag=True, help="Also the derived shortcut edges (RDF formats).")

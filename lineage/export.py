@@ -20,7 +20,7 @@ from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
 from .network import all_institutions, project
 from .store import Store
 
-RDF_FORMATS = ("ttl", "trig", "nt", "jsonld")
+RDF_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld")
 NETWORK_FORMATS = ("gexf", "graphml", "csv")
 FORMATS = RDF_FORMATS + NETWORK_FORMATS
 STDOUT_FORMATS = FORMATS[:-1]  # csv writes two files
@@ -66,6 +66,7 @@ def to_ntriples(store: Store, selection: Selection = Selection()) -> bytes:
 
 
 def to_nquads(store: Store, selection: Selection = Selection()) -> bytes:
+    """Sorted N-Quads: each triple in its named graph."""
     return _sorted_lines(ox.serialize(_quads(store, selection.graphs(store), selection.as_of),
                                       format=ox.RdfFormat.N_QUADS) or b"")
 
@@ -248,7 +249,11 @@ def to_csv_files(store: Store, as_of: str | None = None) -> dict[str, bytes]:
 
 
 def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> bytes:
-    """One single-file export format as bytes."""
+    """One single-file export format as bytes. N-Quads is the dump a SPARQL server loads, so it
+    always holds everything: the ontology and the derived shortcut edges too."""
+    if fmt == "nq":
+        return to_nquads(store, Selection(include_derived=True, include_ontology=True,
+                                          as_of=selection.as_of))
     writers = {"ttl": to_turtle, "trig": to_trig, "nt": to_ntriples, "jsonld": to_jsonld}
     if fmt in writers:
         return writers[fmt](store, selection)

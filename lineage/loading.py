@@ -9,6 +9,7 @@ package carries different ones (a fingerprint is kept in the store's meta graph)
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rdflib.namespace import DCTERMS
 from . import __version__, paths
 from .derive import derive
 from .errors import UsageError
-from .namespaces import GRAPH, ONTOLOGY_GRAPH
+from .namespaces import GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .store import Store
 
 META_GRAPH = GRAPH["meta"]
@@ -113,17 +114,57 @@ def _open_on_disk(spec: str, writable: bool) -> Store:
     return store
 
 
+#: How to make each server's default graph the union of its named graphs.
+UNION_DEFAULT_GRAPH_HELP = (
+    "start Oxigraph with `oxigraph serve --union-default-graph` (or `serve-read-only "
+    "--union-default-graph`), or give Apache Jena Fuseki's dataset `tdb2:unionDefaultGraph "
+    "true`; Virtuoso queries every graph by default")
+
+
+def ontology_version() -> str:
+    """The owl:versionInfo of the ontology this package ships."""
+    for path in paths.ontology_files():
+        found = re.search(r'owl:versionInfo\s+"([^"]+)"', path.read_text(encoding="utf-8"))
+        if found:
+            return found.group(1)
+    return "unknown"
+
+
 def _open_remote(spec: str, fingerprint: str):
+    """A SPARQL endpoint, recognised by the lineage data it holds (the ontology's header in
+    its default graph), not by a private marker: a read-only endpoint loaded from any export
+    works. With an update endpoint, lineage loads its ontology and bundled graph once."""
     from .remote import RemoteStore
 
     store = RemoteStore(spec)
-    if _stored_fingerprint(store) != fingerprint:
-        if store.read_only:
-            raise UsageError(f"the endpoint of {spec} does not hold this version of the lineage "
-                             "ontology and bundled graph; give its update endpoint "
-                             "(sparql:QUERY_URL,UPDATE_URL) so lineage can load them once")
+    if not store.read_only and _stored_fingerprint(store) != fingerprint:
         _fill(store, fingerprint)
+        return store
+    found = _ontology_versions(store)
+    if not found["default"]:
+        if found["named"]:
+            raise UsageError(f"the default graph of {spec} is not the union of its named graphs "
+                             f"(the lineage data sits in named graphs, so every answer would be "
+                             f"empty): {UNION_DEFAULT_GRAPH_HELP}")
+        raise UsageError(f"{spec} holds no lineage graph (no lineage ontology in its default "
+                         "graph): load `lineage export --format nq` into it, or give its update "
+                         "endpoint (sparql:QUERY_URL,UPDATE_URL) so lineage can load the "
+                         "bundled graph once")
+    ours = ontology_version()
+    if ours not in found["default"]:
+        store.warnings.append(f"{spec} holds lineage ontology version "
+                              f"{', '.join(sorted(found['default']))}; this lineage ships "
+                              f"{ours}: answers may differ from the bundled graph's")
     return store
+
+
+def _ontology_versions(store) -> dict[str, set[str]]:
+    """The ontology versions the endpoint holds in its default graph and in named graphs."""
+    header = f"<{ONTOLOGY_IRI}> owl:versionInfo ?v"
+    default = {str(v) for (v,) in store.select(f"SELECT DISTINCT ?v WHERE {{ {header} }}")}
+    named = set() if default else {
+        str(v) for (v,) in store.select(f"SELECT DISTINCT ?v WHERE {{ GRAPH ?g {{ {header} }} }}")}
+    return {"default": default, "named": named}
 
 
 def _fill(store, fingerprint: str) -> None:

@@ -20,13 +20,25 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from .errors import UsageError
-from .namespaces import sparql_prologue
+from .namespaces import GRAPH, sparql_prologue
 from .store import (Rows, TermMemo, read_input_file, rdf_format_for, rows_of, to_oxigraph,
                     to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _TIMEOUT = 60.0
+_GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+#: What a graph answer (CONSTRUCT, DESCRIBE) is asked as: every server writes one of these,
+#: and Virtuoso answers a JSON Accept with a results table instead of triples.
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_PARSERS = [("sparql-results+json", "results", ox.QueryResultsFormat.JSON),
+            ("application/json", "results", ox.QueryResultsFormat.JSON),
+            ("sparql-results+xml", "results", ox.QueryResultsFormat.XML),
+            ("turtle", "rdf", ox.RdfFormat.TURTLE),
+            ("n-triples", "rdf", ox.RdfFormat.N_TRIPLES),
+            ("text/plain", "rdf", ox.RdfFormat.N_TRIPLES),
+            ("rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
+            ("ld+json", "rdf", ox.RdfFormat.JSON_LD)]
 
 
 def _nt(term) -> str:
@@ -42,9 +54,11 @@ class RemoteQuery:
     query: str
     bindings: dict
     timeout: float = _TIMEOUT
+    graph: bool = False  # a CONSTRUCT or DESCRIBE
 
     def __call__(self):
-        return _request_results(self.url, _with_values(self.query, self.bindings), self.timeout)
+        return _request_results(self.url, _with_values(self.query, self.bindings), self.timeout,
+                                self.graph)
 
 
 def _with_values(query: str, bindings: dict) -> str:
@@ -56,14 +70,15 @@ def _with_values(query: str, bindings: dict) -> str:
     return f"{query}\nVALUES ({names}) {{ ({terms}) }}"
 
 
-def _post(url: str, data: dict, accept: str, timeout: float) -> bytes:
+def _post(url: str, data: dict, accept: str, timeout: float) -> tuple[str, bytes]:
+    """The endpoint's answer: (its content type, its body)."""
     body = urllib.parse.urlencode(data).encode("utf-8")
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
         "User-Agent": "lineage"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user's endpoint
-            return response.read()
+            return response.headers.get("Content-Type", "").lower(), response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"the SPARQL endpoint answered {exc.code}: "
@@ -73,13 +88,20 @@ def _post(url: str, data: dict, accept: str, timeout: float) -> bytes:
         raise UsageError(f"cannot reach the SPARQL endpoint {url}: {reason}") from None
 
 
-def _request_results(url: str, query: str, timeout: float):
-    """The endpoint's answer as pyoxigraph results (solutions, boolean or triples)."""
-    data = _post(url, {"query": query}, f"{_RESULTS_JSON}, {_NTRIPLES};q=0.9", timeout)
-    stripped = data.lstrip()
-    if stripped.startswith(b"{"):
-        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    return ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+def _request_results(url: str, query: str, timeout: float, graph: bool = False):
+    """The endpoint's answer as pyoxigraph results (solutions, boolean or triples), read by
+    the content type the server declares."""
+    accept = _GRAPH_ACCEPT if graph else f"{_RESULTS_JSON}, application/sparql-results+xml;q=0.8"
+    content_type, data = _post(url, {"query": query}, accept, timeout)
+    for marker, kind, fmt in _PARSERS:
+        if marker in content_type:
+            break
+    else:
+        kind, fmt = ("results", ox.QueryResultsFormat.JSON) if data.lstrip().startswith(b"{") \
+            else ("rdf", ox.RdfFormat.N_TRIPLES)
+    if kind == "results":
+        return ox.parse_query_results(data, format=fmt)
+    return ox.parse(data, format=fmt)
 
 
 class RemoteStore:
@@ -89,6 +111,7 @@ class RemoteStore:
 
     def __init__(self, spec: str):
         self.spec = spec
+        self.warnings: list[str] = []  # what the caller should tell the user (see loading)
         urls = spec.partition(":")[2].split(",")
         self.query_url = urls[0].strip()
         self.update_url = urls[1].strip() if len(urls) > 1 and urls[1].strip() else None
@@ -100,8 +123,8 @@ class RemoteStore:
         pass
 
     # -- reading -------------------------------------------------------------------------
-    def _results(self, query: str):
-        return _request_results(self.query_url, sparql_prologue() + query, _TIMEOUT)
+    def _results(self, query: str, graph: bool = False):
+        return _request_results(self.query_url, sparql_prologue() + query, _TIMEOUT, graph)
 
     def select(self, query: str) -> Rows:
         return rows_of(self._results(query), TermMemo(to_rdflib))
@@ -112,8 +135,9 @@ class RemoteStore:
     def ask(self, query: str) -> bool:
         return bool(self._results(query))
 
-    def evaluator(self, query: str, bindings: dict | None = None):
-        return RemoteQuery(self.query_url, sparql_prologue() + query, dict(bindings or {}))
+    def evaluator(self, query: str, bindings: dict | None = None, kind: str = "SELECT"):
+        return RemoteQuery(self.query_url, sparql_prologue() + query, dict(bindings or {}),
+                           graph=kind in _GRAPH_FORMS)
 
     def query_barriers(self) -> tuple[str, ...]:
         """None: a remote store's queries run on its server, so the local worker needs the
@@ -121,14 +145,17 @@ class RemoteStore:
         return ()
 
     def graphs(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        """lineage's named graphs on the server (not the server's own system graphs)."""
+        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                           f"FILTER(STRSTARTS(STR(?g), \"{GRAPH}\")) }}")
         return sorted(str(g) for (g,) in rows)
 
     def quads(self, graphs: Iterable[str]) -> list:
         found = []
         for graph in graphs:
             g = ox.NamedNode(graph)
-            triples = self._results(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            triples = self._results(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                                    graph=True)
             found.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
         return found
 
@@ -145,10 +172,12 @@ class RemoteStore:
         return graph
 
     def construct(self, query: str) -> list:
-        return list(self._results(query))
+        return list(self._results(query, graph=True))
 
     def __len__(self) -> int:
-        (count,), = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        """Triples in lineage's named graphs (the server's system graphs are not counted)."""
+        (count,), = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH}\")) }}").rows
         return int(count.toPython())
 
     # -- writing -------------------------------------------------------------------------
@@ -167,7 +196,12 @@ class RemoteStore:
         drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
         body = "\n".join(f"GRAPH {_nt(q.graph_name)} {{ {_nt(q.subject)} {_nt(q.predicate)} "
                          f"{_nt(q.object)} }}" for q in quads)
-        self._update(f"{drops}INSERT DATA {{\n{body}\n}}")
+        if any(isinstance(term, ox.BlankNode) for q in quads for term in (q.subject, q.object)):
+            # blank nodes are not allowed in INSERT DATA by some servers (Virtuoso); in an
+            # INSERT template each label makes one fresh blank node, as the data means
+            self._update(f"{drops}INSERT {{\n{body}\n}} WHERE {{}}")
+        else:
+            self._update(f"{drops}INSERT DATA {{\n{body}\n}}")
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         g = ox.NamedNode(graph)

@@ -32,11 +32,17 @@ _RESULT_TYPES = {
     "application/sparql-results+xml": "xml", "application/xml": "xml",
     "text/csv": "csv", "text/tab-separated-values": "tsv",
 }
-_GRAPH_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt"}
+_GRAPH_TYPES = {"text/turtle": "ttl", "application/x-turtle": "ttl",
+                "application/n-triples": "nt", "text/plain": "nt",
+                "application/ld+json": "jsonld", "application/rdf+xml": "rdfxml"}
 _CONTENT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                   "csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-values; charset=utf-8",
                   "ttl": "text/turtle; charset=utf-8", "nt": "application/n-triples",
+                  "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
                   "html": "text/html; charset=utf-8"}
+_GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
+#: What a SPARQL 1.1 Protocol client may name instead of FROM / FROM NAMED; refused alike.
+_DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -166,10 +172,16 @@ class App:
         query, fmt, update = self._query_and_format(method, params, headers, body)
         if update:
             return _error(403, "this endpoint is read-only: updates go through `lineage import`")
+        dataset = self._dataset_parameter(method, params, headers, body)
+        if dataset:
+            return _error(400, f"{dataset} is not allowed: queries run over the loaded graph "
+                               "only (the default graph is the union of every named graph; "
+                               "use GRAPH to pick one)")
+        if not query and method in ("GET", "HEAD"):
+            return self._service_description(headers)
         if not query:
-            return Response(302, b"", headers={"Location": "/"}) if method == "GET" else \
-                _error(400, "no query: send query=... (GET or form POST) or an "
-                            "application/sparql-query body")
+            return _error(400, "no query: send query=... (GET or form POST) or an "
+                               "application/sparql-query body")
         result = self.lineage.query(query, timeout=self.config.timeout,
                                     max_rows=self.config.max_rows, memory_mb=self.config.memory_mb)
         return self._answer(result, fmt, headers)
@@ -189,38 +201,47 @@ class App:
         query = (form.get("query") or params.get("query") or [""])[0]
         return query, fmt, "update" in form or "update" in params
 
+    @staticmethod
+    def _dataset_parameter(method, params, headers, body) -> str:
+        """The protocol's dataset parameter (default-graph-uri, named-graph-uri) if one was sent."""
+        sent = dict(params)
+        if method == "POST" and headers.get("content-type", "").startswith(
+                "application/x-www-form-urlencoded"):
+            sent.update(urllib.parse.parse_qs(body.decode("utf-8", "replace")))
+        return next((name for name in _DATASET_PARAMETERS if name in sent), "")
+
     def _answer(self, result, fmt, headers) -> Response:
         from .sparql.results import to_csv, to_json, to_tsv
 
-        fmt = fmt or self._negotiate(headers.get("accept", ""), result.is_graph)
+        accept = headers.get("accept", "")
+        fmt = fmt or _negotiate(accept, _GRAPH_TYPES if result.is_graph else _RESULT_TYPES,
+                                "ttl" if result.is_graph else "json")
         extra = {"X-Lineage-Truncated": "true"} if result.truncated else {}
         if result.is_graph:
-            data = _graph_bytes(result, "nt" if fmt == "nt" else "ttl")
-            return Response(200, data, _CONTENT_TYPES["nt" if fmt == "nt" else "ttl"], extra)
-        writers = {"json": lambda r: to_json(r, compact=True), "csv": to_csv, "tsv": to_tsv, "xml": _to_xml, "html": _to_html}
+            if fmt == "html":  # the query page: the triples as readable Turtle text
+                return Response(200, _graph_bytes(result, "ttl"), "text/plain; charset=utf-8",
+                                extra)
+            if fmt not in _GRAPH_FORMATS:
+                return _error(406, f"cannot answer a graph as {fmt or accept!r}; ask for "
+                                   "text/turtle, application/n-triples, application/ld+json "
+                                   "or application/rdf+xml")
+            return Response(200, _graph_bytes(result, fmt), _CONTENT_TYPES[fmt], extra)
+        writers = {"json": lambda r: to_json(r, compact=True), "csv": to_csv, "tsv": to_tsv,
+                   "xml": _to_xml, "html": _to_html}
         if fmt not in writers:
-            return _error(406, f"cannot answer in {fmt!r}; use json, xml, csv, tsv or html")
+            return _error(406, f"cannot answer in {fmt or accept!r}; use json, xml, csv, tsv "
+                               "or html")
         return Response(200, writers[fmt](result).encode("utf-8"), _CONTENT_TYPES[fmt], extra)
 
-    @staticmethod
-    def _negotiate(accept: str, graph: bool) -> str:
-        table = _GRAPH_TYPES if graph else _RESULT_TYPES
-        ranked = []
-        for part in accept.split(","):
-            kind, _, rest = part.strip().partition(";")
-            quality = 1.0
-            for param in rest.split(";"):
-                key, _, value = param.strip().partition("=")
-                if key == "q":
-                    try:
-                        quality = float(value)
-                    except ValueError:
-                        quality = 0.0
-            ranked.append((-quality, kind.strip().lower()))
-        for _, kind in sorted(ranked):
-            if kind in table:
-                return table[kind]
-        return "ttl" if graph else "json"
+    def _service_description(self, headers) -> Response:
+        """GET on the endpoint without a query: a SPARQL 1.1 Service Description (Turtle),
+        or the query page for a browser."""
+        accept = headers.get("accept", "")
+        if _negotiate(accept, {"text/html": "html", **_GRAPH_TYPES}, "ttl") == "html":
+            return Response(302, b"", headers={"Location": "/"})
+        host = headers.get("host", "localhost")
+        return Response(200, _SERVICE_DESCRIPTION.format(endpoint=f"http://{host}/sparql")
+                        .encode("utf-8"), _CONTENT_TYPES["ttl"])
 
     # -- pages -----------------------------------------------------------------------------
     def _home(self, method, params, headers, body) -> Response:
@@ -250,13 +271,59 @@ class App:
                         "application/json")
 
 
+def _negotiate(accept: str, table: dict[str, str], default: str) -> str | None:
+    """The format for the client's best-ranked acceptable media type: `default` when it
+    sends no Accept or accepts anything (*/*), None when it accepts nothing we write."""
+    ranked = []
+    for part in accept.split(","):
+        kind, _, rest = part.strip().partition(";")
+        quality = 1.0
+        for param in rest.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if kind.strip() and quality > 0:
+            ranked.append((-quality, kind.strip().lower()))
+    if not ranked:
+        return default
+    for _, kind in sorted(ranked):
+        if kind in table:
+            return table[kind]
+        if kind in ("*/*", "application/*", "text/*"):
+            return default
+    return None
+
+
 def _graph_bytes(result, fmt: str) -> bytes:
     if fmt == "nt":
         lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in result.rows)
         return ("\n".join(lines) + "\n").encode("utf-8")
     from .sparql.results import to_turtle
 
-    return to_turtle(result).encode("utf-8")
+    if fmt == "ttl":
+        return to_turtle(result).encode("utf-8")
+    from rdflib import Graph
+
+    graph = Graph()
+    for triple in result.rows:
+        graph.add(triple)
+    return graph.serialize(format="json-ld" if fmt == "jsonld" else "xml").encode("utf-8")
+
+
+_SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+
+[] a sd:Service ;
+  sd:endpoint <{endpoint}> ;
+  sd:supportedLanguage sd:SPARQL11Query ;
+  sd:feature sd:UnionDefaultGraph ;
+  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML,
+    formats:SPARQL_Results_CSV, formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples,
+    formats:JSON-LD, formats:RDF_XML .
+"""
 
 
 def _xml_term(term) -> str:

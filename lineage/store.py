@@ -328,8 +328,9 @@ class Store:
         with ENGINE_LOCK:
             return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
 
-    def evaluator(self, query: str, bindings: dict | None = None):
-        """The (checked) query, addressed to this store's pool of sandboxed query workers."""
+    def evaluator(self, query: str, bindings: dict | None = None, kind: str = "SELECT"):
+        """The (checked) query, addressed to this store's pool of sandboxed query workers
+        (`kind`, the query form, matters to remote stores only)."""
         from .sparql.worker import PoolQuery
 
         return PoolQuery(query, dict(bindings or {}), self.query_workers())

@@ -70,7 +70,8 @@ def render_info(info: Info) -> str:
         lines.append(f"validation: {state}")
     lines.append("files:    " + ", ".join(info.files))
     if info.query_barrier:
-        lines.append(f"query barrier: {info.query_barrier} (below the SPARQL guard)")
+        lines.append(f"query barrier: {info.query_barrier}"
+                     + (" (below the SPARQL guard)" if info.query_barrier != "guard only" else ""))
     lines.append("")
     lines.append(table(["class", "count"], [[c.label, str(c.count)] for c in info.class_counts]))
     total = sum(info.confidence.values())

@@ -146,3 +146,120 @@ def listener():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", hits
     server.shutdown()
+
+
+_VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = ., {d}/load
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {d}
+ServerThreads = 10
+Charset = UTF-8
+EnabledDavVSP = 0
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+"""
+
+
+class Virtuoso:
+    """A private Virtuoso Open Source server: its own config and database in a temp folder,
+    on free loopback ports. `load(file)` bulk-loads a dump; `sql(text)` runs isql."""
+
+    def __init__(self, folder: Path):
+        import shutil
+
+        self.folder, self.isql = folder, shutil.which("isql-vt") or "isql-vt"
+        self.sql_port, self.http_port = _free_port(), _free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}/sparql"
+        (folder / "load").mkdir(parents=True, exist_ok=True)
+        (folder / "virtuoso.ini").write_text(_VIRTUOSO_INI.format(
+            d=folder, sql_port=self.sql_port, http_port=self.http_port))
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+        import urllib.request
+
+        self.process = subprocess.Popen(["virtuoso-t", "+foreground", "-c",
+                                         str(self.folder / "virtuoso.ini")],
+                                        cwd=self.folder, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "?query=ASK%7B%7D", timeout=2).read()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("virtuoso-t did not start")
+                time.sleep(0.2)
+
+    def sql(self, text: str) -> str:
+        import subprocess
+
+        done = subprocess.run([self.isql, f"127.0.0.1:{self.sql_port}", "dba", "dba",
+                               f"exec={text}"], capture_output=True, text=True, timeout=300)
+        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"isql failed: {done.stdout[-500:]} {done.stderr[-500:]}")
+        return done.stdout
+
+    def clear(self) -> None:
+        """Drop every graph lineage could have written (not the server's own)."""
+        self.sql("DELETE FROM DB.DBA.RDF_QUAD WHERE ID_TO_IRI(G) LIKE 'https://w3id.org/lineage/%';"
+                 " DELETE FROM DB.DBA.LOAD_LIST;")
+
+    def load(self, dump: Path) -> None:
+        """Bulk-load an N-Quads (or TriG) dump, as an administrator would."""
+        import shutil
+
+        target = self.folder / "load" / dump.name
+        shutil.copy(dump, target)
+        self.sql(f"ld_dir('{self.folder / 'load'}', '{dump.name}', 'urn:lineage:unused'); "
+                 "rdf_loader_run(); checkpoint;")
+        target.unlink()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except Exception:  # noqa: BLE001 - it must go, whatever state it is in
+                self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso 7 server (Debian's virtuoso-opensource, installed by .ci/run), empty,
+    with SPARQL update allowed on its endpoint; stopped at the end."""
+    import os
+    import shutil
+
+    if shutil.which("virtuoso-t") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Virtuoso (Debian's virtuoso-opensource) is required under CI")
+        pytest.skip("Virtuoso (virtuoso-t) is not installed")
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    server.start()
+    try:
+        server.sql('GRANT SPARQL_UPDATE TO "SPARQL";')
+        yield server
+    finally:
+        server.stop()

@@ -373,3 +373,59 @@ def test_a_worker_stopped_at_its_memory_cap_prints_one_clean_line(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "memory limit" in lines[0], result.stderr
+
+
+# -- SPARQL 1.1 Protocol details ------------------------------------------------------------------
+
+CONSTRUCT = "CONSTRUCT { ?x a lin:University } WHERE { ?x a lin:University }"
+
+
+@pytest.mark.parametrize("accept,content_type,parse_as", [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ("application/rdf+xml;q=0.5, application/ld+json", "application/ld+json", "json-ld"),
+])
+def test_construct_answers_in_the_format_asked(app, bundled, accept, content_type, parse_as):
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    response = get(app, q(CONSTRUCT), Accept=accept)
+    assert response.status == 200 and response.content_type.startswith(content_type)
+    got = Graph().parse(data=response.body.decode(), format=parse_as)
+    expected = Graph()
+    for triple in bundled.query(CONSTRUCT).rows:
+        expected.add(triple)
+    assert len(got) == len(expected) > 0 and isomorphic(got, expected)
+
+
+def test_construct_in_a_format_we_cannot_write_is_406(app):
+    response = get(app, q(CONSTRUCT), Accept="application/x-unknown-rdf")
+    assert response.status == 406 and b"text/turtle" in response.body
+    assert get(app, q("SELECT * WHERE { ?s ?p ?o } LIMIT 1"), Accept="image/png").status == 406
+
+
+def test_the_endpoint_describes_itself(app):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import Namespace
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    response = get(app, "/sparql", Accept="text/turtle")
+    assert response.status == 200 and response.content_type.startswith("text/turtle")
+    graph = Graph().parse(data=response.body.decode(), format="turtle")
+    assert (None, sd.endpoint, URIRef("http://127.0.0.1:8000/sparql")) in graph
+    assert (None, sd.feature, sd.UnionDefaultGraph) in graph
+    assert get(app, "/sparql", Accept="text/html,*/*;q=0.8").status == 302  # a browser: the page
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+def test_dataset_parameters_are_refused_like_from(app, parameter):
+    target = q("ASK { ?s ?p ?o }") + f"&{parameter}=" + urllib.parse.quote("http://example.org/g")
+    response = get(app, target)
+    assert response.status == 400 and parameter.encode() in response.body
+    form = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }", parameter: "http://example.org/g"})
+    posted = app.handle("POST", "/sparql", {"Host": "localhost",
+                                            "Content-Type": "application/x-www-form-urlencoded"},
+                        form.encode())
+    assert posted.status == 400

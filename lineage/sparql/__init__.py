@@ -33,7 +33,7 @@ def run_query(store: Store, text: str, limits: Limits = Limits(),
     checked: CheckedQuery = check(text)
     if strict and not store.query_barriers():
         raise SandboxUnavailable()
-    evaluate = store.evaluator(checked.text)
+    evaluate = store.evaluator(checked.text, kind=checked.kind)
     try:
         raw = run_in_worker(evaluate, checked.kind, limits, RowDecoder())
     except EngineSyntaxError as exc:
