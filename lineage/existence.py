@@ -38,7 +38,8 @@ ENDING = ("lin:Conversion", "lin:Merger", "lin:Renaming", "lin:Dissolution")
 #: Event kinds whose originals are founders or lead units of another institution.
 FOUNDING = ("lin:Establishment",)
 
-_KINDS = "SELECT ?c ?k WHERE {{ VALUES ?k {{ {kinds} }} ?c rdfs:subClassOf* ?k }}"
+#: Direct subclass links only: the closure is taken here (portable to every SPARQL server).
+_SUBCLASSES = "SELECT ?c ?p WHERE { ?c rdfs:subClassOf ?p }"
 
 _PARTIES = """
 SELECT ?e ?type ?x ?side ?status ?date WHERE {{
@@ -94,16 +95,26 @@ def membership_ended_by(end: DateValue | None, when: str) -> bool:
 def event_kinds(store: Store) -> dict[str, str]:
     """Every change-event class (prefixed) -> the most specific kind of the rule it falls under
     (lin:Conversion, ...), or lin:ChangeEvent for other kinds."""
-    known = sorted(set(STARTING + ENDING + FOUNDING + ("lin:Acceptance",)))
+    known = set(STARTING + ENDING + FOUNDING + ("lin:Acceptance",))
+    parents: dict[str, set[str]] = defaultdict(set)
+    for cls, parent in store.select_plain(_SUBCLASSES):
+        parents[shorten(str(cls))].add(shorten(str(parent)))
     kinds = {"lin:ChangeEvent": "lin:ChangeEvent"}
-    rows = store.select_plain(_KINDS.format(kinds=" ".join(known + ["lin:ChangeEvent"])))
-    depth = {k: 1 for k in known}
-    for cls, kind in rows:
-        name, kind = shorten(str(cls)), shorten(str(kind))
-        current = kinds.get(name)
-        if current is None or depth.get(kind, 0) > depth.get(current, 0):
-            kinds[name] = kind
+    for cls in list(parents):
+        ancestors = _ancestors(cls, parents)
+        if "lin:ChangeEvent" in ancestors:
+            kinds[cls] = next((a for a in ancestors if a in known), "lin:ChangeEvent")
     return kinds
+
+
+def _ancestors(cls: str, parents: dict[str, set[str]]) -> list[str]:
+    """The class itself, then its superclasses breadth-first (nearest first)."""
+    order, seen, frontier = [cls], {cls}, [cls]
+    while frontier:
+        frontier = [p for c in frontier for p in sorted(parents.get(c, ())) if p not in seen]
+        seen.update(frontier)
+        order.extend(frontier)
+    return order
 
 
 def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Lifespan]:
