@@ -23,6 +23,7 @@ from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
+    from .diff import Diff
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
@@ -114,14 +115,19 @@ class Lineage:
         return report
 
     def export(self, fmt: str, include_derived: bool = False, include_ontology: bool = False,
-               raw_cells: bool = False, bom: bool = True) -> bytes | dict[str, bytes]:
+               as_of: str | None = None, raw_cells: bool = False,
+               bom: bool = True) -> bytes | dict[str, bytes]:
         """The graph in an exchange format: bytes, or {file name: bytes} for csv (see
-        export.to_csv_files for `raw_cells` and `bom`)."""
+        export.to_csv_files for `raw_cells` and `bom`). `as_of` (YYYY, YYYY-MM or
+        YYYY-MM-DD) leaves out what the existence rule places later."""
         from . import export
 
+        if as_of is not None:
+            as_of = parse_user_date(as_of)
         if fmt == "csv":
-            return export.to_csv_files(self.store, raw_cells=raw_cells, bom=bom)
-        return export.export_bytes(self.store, fmt, export.Selection(include_derived, include_ontology))
+            return export.to_csv_files(self.store, as_of, raw_cells=raw_cells, bom=bom)
+        return export.export_bytes(self.store, fmt,
+                                   export.Selection(include_derived, include_ontology, as_of))
 
     @property
     def index(self) -> NameIndex:
@@ -159,23 +165,47 @@ class Lineage:
             raise UsageError("--depth must be 0 or more")
         return trace(self.store, self.resolve(name), direction, depth, as_of, statuses)
 
+    def diff(self, from_date: str, to_date: str, focus: str | None = None,
+             depth: int = 1) -> "Diff":
+        """What changed between the record as of FROM and as of TO (YYYY, YYYY-MM or
+        YYYY-MM-DD, read as `trace --as-of` reads them): institutions that appeared and
+        ended, events by kind, memberships that began and ended, events pending at TO and
+        counts by programme; around `focus` (`depth` hops) or over the whole graph."""
+        from .diff import diff
+
+        from_date = parse_user_date(from_date, "FROM")
+        to_date = parse_user_date(to_date, "TO")
+        if depth < 0:
+            raise UsageError("--depth must be 0 or more")
+        return diff(self.store, from_date, to_date, self.resolve(focus) if focus else None, depth)
+
     def path(self, start: str, end: str, via_units: bool = False) -> LineagePath | None:
         """The shortest chain of lineage hops (and, with via_units, memberships) between two."""
         return find_path(self.store, self.resolve(start), self.resolve(end), via_units)
 
     def render(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
-               as_of: str | None = None, layout: str = "force") -> str:
+               as_of: str | None = None, layout: str = "force",
+               diff: tuple[str, str] | None = None) -> str:
         """A self-contained HTML view (DESIGN 5) that opens offline: the whole graph, the
         neighbourhood of `focus` (`depth` hops through events and memberships) or one
         `lineage` (both directions); `as_of` drops later events and institutions not yet
-        established; `layout` is "force" or "timeline". Write it with views.write_view."""
+        established; `layout` is "force" or "timeline"; `diff` (FROM, TO) draws the record as
+        of TO with what is new, ended and unchanged since FROM marked (as `diff` reads them).
+        Write it with views.write_view."""
         from .views import build_view, render_page
 
+        diff_from = None
+        if diff is not None and not all(diff):
+            raise UsageError("a diff view needs both dates: FROM and TO")
+        if diff is not None:
+            if as_of is not None:
+                raise UsageError("give either --as-of or --diff, not both")
+            diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
         if as_of is not None:
             as_of = parse_user_date(as_of)
         view = build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
                           lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
-                          layout=layout)
+                          layout=layout, diff_from=diff_from)
         return render_page(view)
 
     def validate(self, files: Sequence[str | Path] = ()) -> ValidationReport:

@@ -210,6 +210,41 @@ def trace(obj: Context, name, direction, depth, as_of, status, fmt):
 
 
 @main.command()
+@click.argument("from_date", metavar="FROM")
+@click.argument("to_date", metavar="TO")
+@click.option("--focus", metavar="NAME", help="Only NAME and what is within --depth hops of it "
+              "(through lineage events and memberships).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Hops around --focus (default 1).")
+@format_option
+@click.pass_obj
+@reports_errors
+def diff(obj: Context, from_date, to_date, focus, depth, fmt):
+    """What changed between the graph as it stood at FROM and as it stood at TO.
+
+    FROM and TO are YYYY, YYYY-MM or YYYY-MM-DD, read as `trace --as-of` reads them: a bare
+    year is the state at its end, and a date known only to a coarser precision is not taken
+    as later. Lists institutions that appeared and ended, events by kind with status and
+    sources, memberships that began or ended, events still pending at TO, and counts by
+    programme (NTIC, NETRC, NERC, NEL). The JSON form is described by
+    lineage/schemas/diff.schema.json.
+
+    \b
+    Example:
+      lineage diff 2022-06 2023
+      lineage diff 2015 2016 --format json
+      lineage diff 2020 2023 --focus 国家小麦技术创新中心 --depth 2
+    """
+    from .errors import UsageError
+    from .terminal import render_diff
+
+    if depth is not None and not focus:
+        raise UsageError("--depth applies only with --focus")
+    result = obj.lineage().diff(from_date, to_date, focus, 1 if depth is None else depth)
+    emit_json(result) if fmt == "json" else click.echo(render_diff(result))
+
+
+@main.command()
 @click.argument("start")
 @click.argument("end")
 @click.option("--via-units", is_flag=True,
@@ -351,6 +386,9 @@ def _render_canned_list(queries) -> str:
 @click.option("--as-of", metavar="DATE",
               help="The graph as it stood at DATE (YYYY, YYYY-MM or YYYY-MM-DD): later events "
                    "and institutions not yet established are left out.")
+@click.option("--diff", "diff_dates", nargs=2, metavar="FROM TO",
+              help="The graph as it stood at TO, with what is new, ended and unchanged since "
+                   "FROM in colour (read as `lineage diff FROM TO` reads them).")
 @click.option("--layout", type=click.Choice(["force", "timeline"]), default="force",
               show_default=True, help="force: physics, stopped once settled; timeline: left to "
                                       "right by year of establishment or first event.")
@@ -359,7 +397,7 @@ def _render_canned_list(queries) -> str:
                    "or neighbourhood-<name>.html in the current folder).")
 @click.pass_obj
 @reports_errors
-def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
+def render(obj: Context, focus, depth, lineage_of, as_of, diff_dates, layout, output):
     """Write an interactive HTML view and print where it is.
 
     The page is one self-contained file: it opens offline from disk, loads nothing from the
@@ -373,6 +411,7 @@ def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
       lineage render --lineage "National Wheat Engineering Technology Research Center" -o wheat.html
       lineage render --focus 国家小麦技术创新中心 --depth 2 --layout timeline
       lineage render --as-of 2020 -o system-2020.html
+      lineage render --diff 2020 2023 --layout timeline
     """
     from .errors import UsageError
     from .views import default_filename, write_view
@@ -383,11 +422,12 @@ def render(obj: Context, focus, depth, lineage_of, as_of, layout, output):
         raise UsageError("give either --focus or --lineage, not both")
     lineage = obj.lineage()
     html = lineage.render(focus=focus, depth=1 if depth is None else depth, lineage=lineage_of,
-                          as_of=as_of, layout=layout)
+                          as_of=as_of, layout=layout, diff=diff_dates or None)
     if output is None:
         output = default_filename(focus=lineage.resolve(focus) if focus else None,
                                   lineage=lineage.resolve(lineage_of) if lineage_of else None,
-                                  as_of=as_of, layout=layout)
+                                  as_of=diff_dates[1] if diff_dates else as_of, layout=layout,
+                                  diff_from=diff_dates[0] if diff_dates else None)
     click.echo(os.path.abspath(write_view(output, html)))
 
 
@@ -465,13 +505,17 @@ def _progress_printer():
               help="The file to write ('-' for standard output); for csv, a folder.")
 @click.option("--include-derived", is_flag=True, help="Also the derived shortcut edges (RDF formats).")
 @click.option("--include-ontology", is_flag=True, help="Also the ontology (RDF formats).")
+@click.option("--as-of", metavar="DATE",
+              help="The graph as it stood at DATE (YYYY, YYYY-MM or YYYY-MM-DD): institutions, "
+                   "events and memberships that start later are left out (every format).")
 @click.option("--raw-cells", is_flag=True,
               help="csv: write cells as they are; by default a cell starting with = + - @ (which "
                    "a spreadsheet would run as a formula) is prefixed with '.")
 @click.option("--no-bom", is_flag=True, help="csv: no UTF-8 byte order mark.")
 @click.pass_obj
 @reports_errors
-def export(obj: Context, fmt, output, include_derived, include_ontology, raw_cells, no_bom):
+def export(obj: Context, fmt, output, include_derived, include_ontology, as_of, raw_cells,
+           no_bom):
     """Write the graph for other tools; files are replaced atomically and sorted, so two
     exports of the same graph are identical and diff cleanly.
 
@@ -480,13 +524,14 @@ def export(obj: Context, fmt, output, include_derived, include_ontology, raw_cel
       lineage export --format gexf -o lineage.gexf
       lineage export --format ttl -o - | head
       lineage export --format csv -o tables/
+      lineage export --format gexf --as-of 2020 -o system-2020.gexf
     """
     from .atomic import write_atomic
 
     if fmt == "csv":
         folder = _csv_folder(output)
-    data = obj.lineage().export(fmt, include_derived, include_ontology, raw_cells=raw_cells,
-                                bom=not no_bom)
+    data = obj.lineage().export(fmt, include_derived, include_ontology, as_of,
+                                raw_cells=raw_cells, bom=not no_bom)
     if fmt == "csv":
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in data.items():

@@ -10,6 +10,7 @@ from rdflib.namespace import RDFS, SKOS
 
 from .catalog import NameIndex
 from .classes import among, keep_most_specific, superclasses
+from .existence import lifespans
 from .model import DateValue, EventFact, InstitutionDetail, InstitutionRef, MembershipFact, OtherFact
 from .namespaces import LIN, shorten
 from .sources import citations, source_refs, values as _values
@@ -94,6 +95,7 @@ class Describer:
             for r in others
         ]
         detail.other_facts.sort(key=lambda f: (f.kind, str(f.date or ""), f.summary))
+        detail.lifespan = lifespans(self.store, [ref.iri])[ref.iri]
         return detail
 
     def _own_properties(self, iri: str, detail: InstitutionDetail) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import networkx as nx
 import pyoxigraph as ox
 
+from .existence import happened_by, membership_began_by, not_yet, started_by
 from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
 from .network import all_institutions, project
 from .store import Store
@@ -31,6 +32,7 @@ class Selection:
 
     include_derived: bool = False
     include_ontology: bool = False
+    as_of: str | None = None  # leave out what the existence rule places after this date
 
     def graphs(self, store: Store) -> list[str]:
         skip = set()
@@ -41,8 +43,14 @@ class Selection:
         return [g for g in store.graphs() if g not in skip]
 
 
-def _quads(store: Store, graphs: list[str]) -> list:
-    return store.quads(graphs)
+def _quads(store: Store, graphs: list[str], as_of: str | None = None) -> list:
+    """The quads of the graphs; as of a date, without those about or pointing at later things."""
+    quads = store.quads(graphs)
+    if as_of is None:
+        return quads
+    later = not_yet(store, as_of)
+    return [q for q in quads if q.subject.value not in later
+            and not (isinstance(q.object, ox.NamedNode) and q.object.value in later)]
 
 
 def _sorted_lines(data: bytes) -> bytes:
@@ -52,13 +60,14 @@ def _sorted_lines(data: bytes) -> bytes:
 
 def to_ntriples(store: Store, selection: Selection = Selection()) -> bytes:
     """Sorted, de-duplicated N-Triples of the selected graphs (their union)."""
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in _quads(store, selection.graphs(store)))
+    triples = (ox.Triple(q.subject, q.predicate, q.object)
+               for q in _quads(store, selection.graphs(store), selection.as_of))
     return _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
 def to_nquads(store: Store, selection: Selection = Selection()) -> bytes:
     """Sorted N-Quads: each triple in its named graph."""
-    return _sorted_lines(ox.serialize(_quads(store, selection.graphs(store)),
+    return _sorted_lines(ox.serialize(_quads(store, selection.graphs(store), selection.as_of),
                                       format=ox.RdfFormat.N_QUADS) or b"")
 
 
@@ -72,7 +81,8 @@ def to_trig(store: Store, selection: Selection = Selection()) -> bytes:
     """TriG: the prefixes once, then each named graph (sorted by IRI) with its sorted triples."""
     quads = []
     for name in sorted(selection.graphs(store)):
-        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads([name]))
+        triples = (ox.Triple(q.subject, q.predicate, q.object)
+                   for q in _quads(store, [name], selection.as_of))
         data = _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
         graph = ox.NamedNode(name)
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
@@ -118,12 +128,15 @@ def _bind(graph) -> None:
 
 
 # -- network formats --------------------------------------------------------------------------
-def network_graph(store: Store) -> nx.MultiDiGraph:
+def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
     """Institutions (and units) as nodes; lineage events and memberships as edges, with their
-    dates, statuses and sources as attributes; node start/end dates for Gephi's timeline."""
+    dates, statuses and sources as attributes; start/end dates for Gephi's timeline from the
+    existence rule. As of a date, what the rule places later is left out."""
     net = project(store, all_institutions(store), None, with_units=True, whole=True)
+    net.with_lifespans(store, whole=True)
     graph = nx.MultiDiGraph(mode="dynamic")
-    nodes = sorted(set(net.lineage.nodes) | set(net.units.nodes))
+    nodes = sorted(n for n in set(net.lineage.nodes) | set(net.units.nodes)
+                   if as_of is None or started_by(net.spans.get(n), as_of))
     starts, ends = _start_dates(net), _end_dates(net)
     for iri in nodes:
         data = net.lineage.nodes.get(iri) or net.units.nodes.get(iri, {})
@@ -139,6 +152,8 @@ def network_graph(store: Store) -> nx.MultiDiGraph:
             attrs["end"] = ends[iri]
         graph.add_node(iri, **attrs)
     for u, v, key, event in sorted(net.lineage.edges(keys=True, data="event"), key=lambda e: e[:3]):
+        if not _drawn(graph, u, v, event.date, as_of):
+            continue
         timing = {"start": _full_date(event.date.lexical)} if event.date else {}
         graph.add_edge(u, v, key=key, kind="event", relation=shorten(event.event_type), **timing,
                        status=shorten(event.status or ""), pending=str(event.pending).lower(),
@@ -146,11 +161,30 @@ def network_graph(store: Store) -> nx.MultiDiGraph:
                        date_precision=event.date.precision if event.date else "",
                        sources="; ".join(s.url or s.title for s in event.sources))
     for u, v, key, data in sorted(net.units.edges(keys=True, data=True), key=lambda e: e[:3]):
-        graph.add_edge(u, v, key=key, kind="membership", relation=shorten(data["role"]),
+        if not (_drawn(graph, u, v, None, as_of)
+                and (as_of is None or membership_began_by(data.get("start"), as_of))):
+            continue
+        graph.add_edge(u, v, key=key, kind="membership", **_membership_timing(data), relation=shorten(data["role"]),
                        status="", pending="false", date=str(data.get("start") or ""),
                        date_precision=data["start"].precision if data.get("start") else "",
                        sources="; ".join(s.url or s.title for s in data.get("sources", ())))
     return graph
+
+
+def _drawn(graph: nx.MultiDiGraph, u: str, v: str, date, as_of: str | None) -> bool:
+    """An edge goes out when both ends do and, as of a date, it is undated or not later."""
+    return u in graph and v in graph and (as_of is None or date is None
+                                          or happened_by(date, as_of))
+
+
+def _membership_timing(data: dict) -> dict:
+    """Gephi start/end of a membership edge: its lin:from and lin:until."""
+    timing = {}
+    if data.get("start"):
+        timing["start"] = _full_date(data["start"].lexical)
+    if data.get("end"):
+        timing["end"] = _full_date(data["end"].lexical)
+    return timing
 
 
 def _full_date(lexical: str) -> str:
@@ -159,37 +193,18 @@ def _full_date(lexical: str) -> str:
     return (lexical + "-01-01")[:10] if len(lexical) == 4 else (lexical + "-01")[:10]
 
 
-def _settled(event) -> bool:
-    return not event.pending and event.status in ("lin:Approved", "lin:Completed") and bool(event.date)
-
-
 def _start_dates(net) -> dict[str, str]:
-    """When an institution appears on Gephi's timeline: its establishment date, else the date
-    of the first settled event it came out of; institutions with neither are always shown."""
-    starts: dict[str, str] = {}
-    for original, result, event in net.lineage.edges(data="event"):
-        if _settled(event) and result != original:
-            date = _full_date(event.date.lexical)
-            starts[result] = min(date, starts.get(result, date))
-    for iri, data in net.lineage.nodes(data=True):
-        if data.get("established"):
-            starts[iri] = _full_date(data["established"].lexical)
-    return starts
+    """When an institution appears on Gephi's timeline: its start by the existence rule;
+    undated institutions get none (Gephi shows them throughout)."""
+    return {iri: _full_date(span.start.date.lexical) for iri, span in net.spans.items()
+            if span.start is not None}
 
 
 def _end_dates(net) -> dict[str, str]:
-    """An institution ends at its first settled event that it does not come out of (it was
-    converted, merged, renamed or dissolved), for Gephi's timeline."""
-    ends: dict[str, str] = {}
-    events = [(u, v, e) for u, v, e in net.lineage.edges(data="event")]
-    events += [(iri, None, e) for iri, terminal in net.terminal_events.items() for e in terminal]
-    for original, result, event in events:
-        if not _settled(event) or result == original:
-            continue
-        date = _full_date(event.date.lexical)
-        if original not in ends or date < ends[original]:
-            ends[original] = date
-    return ends
+    """When it leaves Gephi's timeline: its end by the existence rule (converted, merged,
+    renamed or dissolved away, approved or completed)."""
+    return {iri: _full_date(span.end.date.lexical) for iri, span in net.spans.items()
+            if span.end is not None}
 
 
 #: Characters XML 1.0 cannot carry at all (not even escaped): most C0 controls, U+FFFE/FFFF.
@@ -211,10 +226,10 @@ def _xml_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return safe
 
 
-def to_gexf(store: Store) -> bytes:
+def to_gexf(store: Store, as_of: str | None = None) -> bytes:
     """GEXF 1.2 for Gephi; each edge carries the IRI of its event or membership as `iri`."""
     out = io.BytesIO()
-    nx.write_gexf(_xml_safe(network_graph(store)), out, encoding="utf-8", prettyprint=True)
+    nx.write_gexf(_xml_safe(network_graph(store, as_of)), out, encoding="utf-8", prettyprint=True)
     data = out.getvalue()
     # networkx stamps today's date in <meta>; drop it so the same graph gives the same bytes
     data = re.sub(rb' lastmodifieddate="[^"]*"', b"", data)
@@ -223,12 +238,12 @@ def to_gexf(store: Store) -> bytes:
     return data.replace(b'title="networkx_key"', b'title="iri"', 1)
 
 
-def to_graphml(store: Store) -> bytes:
-    graph = _xml_safe(network_graph(store))
+def to_graphml(store: Store, as_of: str | None = None) -> bytes:
+    graph = _xml_safe(network_graph(store, as_of))
     for _, data in graph.nodes(data=True):
         data.pop("start", None), data.pop("end", None)
     for _, _, data in graph.edges(data=True):
-        data.pop("start", None)
+        data.pop("start", None), data.pop("end", None)
     out = io.BytesIO()
     nx.write_graphml(graph, out, encoding="utf-8", prettyprint=True)
     return out.getvalue()
@@ -248,10 +263,11 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def to_csv_files(store: Store, raw_cells: bool = False, bom: bool = True) -> dict[str, bytes]:
+def to_csv_files(store: Store, as_of: str | None = None, raw_cells: bool = False,
+                 bom: bool = True) -> dict[str, bytes]:
     """nodes.csv and edges.csv: UTF-8 (with a BOM unless bom=False, so spreadsheets read the
     Chinese names); cells that a spreadsheet would evaluate start with ' unless raw_cells."""
-    graph = network_graph(store)
+    graph = network_graph(store, as_of)
     cell = str if raw_cells else neutralise
     nodes = [NODE_COLUMNS] + [[iri] + [data.get(c, "") for c in NODE_COLUMNS[1:]]
                               for iri, data in graph.nodes(data=True)]
@@ -277,8 +293,9 @@ def export_bytes(store: Store, fmt: str, selection: Selection = Selection()) -> 
     """One single-file export format as bytes. N-Quads is the dump a SPARQL server loads, so it
     always holds everything: the ontology and the derived shortcut edges too."""
     if fmt == "nq":
-        return to_nquads(store, Selection(include_derived=True, include_ontology=True))
+        return to_nquads(store, Selection(include_derived=True, include_ontology=True,
+                                          as_of=selection.as_of))
     writers = {"ttl": to_turtle, "trig": to_trig, "nt": to_ntriples, "jsonld": to_jsonld}
     if fmt in writers:
         return writers[fmt](store, selection)
-    return {"gexf": to_gexf, "graphml": to_graphml}[fmt](store)
+    return {"gexf": to_gexf, "graphml": to_graphml}[fmt](store, selection.as_of)

@@ -126,6 +126,7 @@ class InstitutionDetail:
     label_is_translation: bool = False
     label_sources: list[SourceRef] = field(default_factory=list)
     established: list[DateValue] = field(default_factory=list)
+    lifespan: "Lifespan | None" = None  # start and end by the existence rule, with provenance
     exact_matches: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     confidence: str | None = None
@@ -173,3 +174,44 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (URIRef, Literal)):
         return str(value)
     return value
+
+
+@dataclass(frozen=True)
+class DatedBy:
+    """A date derived for an institution, and what it was derived from.
+
+    `basis` is "established" (its own lin:established), "result" (an approved or completed
+    event that results in it), "earliest" (the earliest dated event of any status that results
+    in it), "known" (the earliest dated event it took part in as an original: it existed by
+    then) or "ending" (an approved or completed event that converts, merges, renames or
+    dissolves it away); `event` and its type and status say which event, when one did."""
+
+    date: DateValue
+    basis: str
+    event: str | None = None
+    event_type: str | None = None
+    status: str | None = None
+
+    def describe(self) -> str:
+        """Where the date comes from, for people: 'Establishment event, 2022-12-30'."""
+        if self.event_type is None:
+            return f"lin:established, {self.date}"
+        kind = self.event_type.split(":", 1)[-1]
+        text = f"{kind} event, {self.date}"
+        return text
+
+
+@dataclass(frozen=True)
+class Lifespan:
+    """When an institution existed, by the one existence rule (see lineage/existence.py):
+    its start and end, each None when undated (never guessed), and, for an undated start,
+    the earliest date by which it is known to have existed."""
+
+    iri: str
+    start: DatedBy | None = None
+    end: DatedBy | None = None
+    known_by: DatedBy | None = None
+
+    @property
+    def dated(self) -> bool:
+        return self.start is not None

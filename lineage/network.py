@@ -106,6 +106,18 @@ class LineageNetwork:
     lineage: nx.MultiDiGraph
     units: nx.MultiDiGraph
     terminal_events: dict[str, list[EventRef]]  # institution -> events with no result (dissolutions)
+    spans: dict = field(default_factory=dict)  # institution -> Lifespan, once asked for
+
+    def with_lifespans(self, store: Store, whole: bool = False) -> "LineageNetwork":
+        """Attach the lifespan of every institution projected (see lineage.existence);
+        `whole` reads them in one query over the graph."""
+        from .existence import lifespans
+        from .model import Lifespan
+
+        nodes = set(self.lineage.nodes) | set(self.units.nodes)
+        found = lifespans(store, None if whole else nodes)
+        self.spans = {n: found.get(n) or Lifespan(n) for n in nodes}
+        return self
 
     def ref(self, iri: str) -> InstitutionRef:
         data = self.lineage.nodes[iri] if iri in self.lineage else self.units.nodes.get(iri, {})

@@ -252,9 +252,11 @@ class App:
     def _view(self, method, params, headers, body) -> Response:
         depth = _int_param(params, "depth", 1, 0, 20)
         layout = _choice_param(params, "layout", "force", ("force", "timeline"))
+        since, until = _one(params, "from") or None, _one(params, "to") or None
         page = self.lineage.render(focus=_one(params, "focus"), depth=depth,
                                    lineage=_one(params, "lineage"),
-                                   as_of=_one(params, "as_of") or None, layout=layout)
+                                   as_of=_one(params, "as_of") or None, layout=layout,
+                                   diff=(since, until) if since or until else None)
         return Response(200, page.encode("utf-8"), _CONTENT_TYPES["html"])
 
     def _trace(self, method, params, headers, body) -> Response:

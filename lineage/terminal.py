@@ -153,6 +153,7 @@ def render_show(d: InstitutionDetail) -> str:
         lines.append("  also:  " + "; ".join(d.alt_labels))
     for date in d.established:
         lines.append(f"  established: {date} ({date.precision})")
+    lines.extend(_lifespan_lines(d.lifespan))
     for match in d.exact_matches:
         lines.append(f"  same as: {match}")
     if d.confidence:
@@ -203,6 +204,21 @@ def render_show(d: InstitutionDetail) -> str:
         for s in d.label_sources:
             lines.append(f"  {citation(s)}")
     return "\n".join(lines)
+
+
+def _lifespan_lines(span) -> list[str]:
+    """Start, end and known-by dates by the existence rule, each saying where it comes from."""
+    if span is None:
+        return []
+    lines = []
+    for name, dated in (("exists from", span.start), ("ended", span.end),
+                        ("existed by", None if span.start else span.known_by)):
+        if dated is not None:
+            lines.append(f"  {name}: {dated.date} ({dated.date.precision}); "
+                         f"from: {dated.describe()}")
+    if span.start is None:
+        lines.append("  start: undated (no date of its own or of an event that made it)")
+    return lines
 
 
 @_escaping
@@ -297,4 +313,64 @@ def render_path(path) -> str:
             arrow = f"--[{role}]-->" if step.forward else f"<--[{role} of]--"
             lines.append(f"  {arrow} {target}")
     lines.append(f"{len(path.steps)} hop(s)")
+    return "\n".join(lines)
+
+
+def _names(refs) -> str:
+    return ", ".join(r.both_labels() for r in refs) or "(none)"
+
+
+def _diff_event(event, indent: str) -> list[str]:
+    """One event of a diff: kind, date, status, parties and sources."""
+    if event.results:
+        what = f"{_names(event.originals)} -> {_names(event.results)}"
+    elif local(event.event_type) == "Establishment":  # names no result: establishes its originals
+        what = f"{_names(event.originals)} (established)"
+    else:
+        what = f"{_names(event.originals)} -> (no result)"
+    lines = [f"{indent}[{_hop_label(event)}] {what}"]
+    if event.sources:
+        lines.append(f"{indent}   sources: " + "; ".join(short_citation(s) for s in event.sources))
+    return lines
+
+
+def _institution_changes(title: str, sign: str, changes) -> list[str]:
+    lines = ["", f"{title} ({len(changes)})"]
+    for c in changes:
+        ref = c.institution
+        lines.append(f"  {sign} {c.date.date} ({c.date.date.precision})  {ref.both_labels()}"
+                     f"{_type_tag(ref)}  from: {c.date.describe()}")
+    return lines
+
+
+def render_diff(d) -> str:
+    """What changed between two dates, section by section, each fact with its date and status."""
+    where = (f" around {d.focus.both_labels()} ({d.depth} hop{'s' if d.depth != 1 else ''})"
+             if d.focus else "")
+    lines = [f"What changed between {d.from_date} and {d.to_date}{where}",
+             "(the record as of each date, by the existence rule: docs/time.md)"]
+    lines += _institution_changes("Institutions that appeared", "+", d.appeared)
+    lines += _institution_changes("Institutions that ended", "-", d.ended)
+    lines += ["", f"Events ({len(d.events)})"]
+    current = None
+    for event in d.events:
+        if event.event_type != current:
+            current = event.event_type
+            lines.append(f"  {local(current)} ({d.event_counts.get(current, 0)})")
+        lines += _diff_event(event, "    ")
+    for title, changes in (("Memberships that began", d.memberships_began),
+                           ("Memberships that ended", d.memberships_ended)):
+        lines += ["", f"{title} ({len(changes)})"]
+        lines += [f"  {m.date} ({m.date.precision})  {local(m.role)}: {m.member.both_labels()}"
+                  f" -> {m.unit.both_labels()}" for m in changes]
+    lines += ["", f"Still pending at {d.to_date} ({len(d.pending)})"]
+    for event in d.pending:
+        lines += _diff_event(event, "  ")
+    lines += ["", table(["programme", d.from_date, d.to_date, "undated"],
+                        [[p.label, str(p.at_from), str(p.at_to), str(p.undated)]
+                         for p in d.programmes])]
+    undated = d.undated
+    lines += ["", f"Undated, so in no diff: {undated.get('institutions', 0)} institution(s) with "
+                  f"no start date, {undated.get('events', 0)} event(s), "
+                  f"{undated.get('memberships', 0)} membership(s)"]
     return "\n".join(lines)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .dates import not_after
-from .model import DateValue, InstitutionRef
+from .existence import started_by
+from .model import DateValue, InstitutionRef, Lifespan
 from .network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
 from .errors import UsageError
 from .store import Store
@@ -47,6 +48,7 @@ class Trace:
     statuses: tuple[str, ...] | None
     institutions: dict[str, InstitutionRef] = field(default_factory=dict)
     established: dict[str, DateValue] = field(default_factory=dict)
+    lifespans: dict[str, Lifespan] = field(default_factory=dict)  # dated institutions only
     hops: list[TraceHop] = field(default_factory=list)
     cycles: list[list[str]] = field(default_factory=list)
     depth_limited: list[str] = field(default_factory=list)  # institutions with hops beyond depth
@@ -85,8 +87,8 @@ def _keep_event(event: EventRef, as_of: str | None, statuses: set[str] | None) -
 
 
 def _established_by(net: LineageNetwork, iri: str, as_of: str | None) -> bool:
-    est = net.lineage.nodes[iri].get("established") if iri in net.lineage else None
-    return as_of is None or est is None or not_after(est.lexical, as_of)
+    """On the record at `as_of` by the existence rule (undated institutions always are)."""
+    return as_of is None or started_by(net.spans.get(iri), as_of)
 
 
 def _neighbours(net: LineageNetwork, iri: str, direction: str, as_of, statuses):
@@ -183,7 +185,7 @@ def trace(store: Store, root: InstitutionRef, direction: str = DOWN, max_depth: 
     wanted = set(statuses) if statuses is not None else None
     result = Trace(root, direction, max_depth, as_of, tuple(sorted(wanted)) if wanted else None)
     for step in ([DOWN, UP] if direction == BOTH else [direction]):
-        net = project(store, reach(store, [root.iri], step), step)
+        net = project(store, reach(store, [root.iri], step), step).with_lifespans(store)
         if not _established_by(net, root.iri, as_of):
             result.root_not_yet_established = True
             break
@@ -194,6 +196,9 @@ def trace(store: Store, root: InstitutionRef, direction: str = DOWN, max_depth: 
             established = net.lineage.nodes[iri].get("established") if iri in net.lineage else None
             if established is not None:
                 result.established[iri] = established
+            span = net.spans.get(iri)
+            if span is not None and (span.start or span.end or span.known_by):
+                result.lifespans[iri] = span
     result.institutions[root.iri] = root
     return result
 

@@ -56,7 +56,8 @@ def test_show_wheat_centre_has_unit_pending_conversion_and_sources(run, name):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Henan Agricultural University" in out and "SupportingUnit" in out
-    conversion = out[out.index("Conversion"):]
+    events = out[out.index("\nEvents"):]
+    conversion = events[events.index("Conversion"):]
     assert "[APPLIED]" in conversion.splitlines()[0]
     assert WHEAT_NTIC_ZH in conversion
     assert "Henan Business Daily" in conversion

@@ -193,8 +193,9 @@ def test_as_of_drops_later_events_and_institutions_not_yet_established(history):
     assert labels(early) == {"History New Centre"}
     assert early.meta["notes"] == ["History New Centre (历史新中心) was not yet established on 2010"]
     whole = view_of(history, as_of="2000")
-    assert labels(whole) == {"History Old Centre", "History University", "History Ministry",
-                             "History Innovation Centre", "History Rejected Target"}
+    # the two NTICs are known only from events that would create them (2019, 2024): the
+    # existence rule starts them there, so they are not yet on the record in 2000
+    assert labels(whole) == {"History Old Centre", "History University", "History Ministry"}
     assert whole.edges == [] and whole.meta["asOf"] == "2000"
 
 
@@ -259,19 +260,42 @@ def test_every_type_has_a_style_and_unknown_ones_fall_back():
     assert styles.status_style(None).key == "unknown"
 
 
-def test_timeline_places_institutions_by_year(history):
+def test_timeline_places_institutions_by_time_and_undated_ones_apart(history):
     view = view_of(history, layout="timeline")
-    first = min(n["year"] for n in view.nodes if "year" in n)
-    assert first == 1950
+    assert view.meta["axis"][0] == {"year": 1950, "x": 0.0}
+    assert [t["year"] for t in view.meta["axis"]] == list(range(1950, 2025))
+    axis = {t["year"]: t["x"] for t in view.meta["axis"]}
+    # a year in which something starts is a full step wide, a quiet one narrow
+    assert axis[1951] - axis[1950] == layouts.YEAR_STEP
+    assert axis[1952] - axis[1951] == layouts.EMPTY_YEAR
+    band = view.meta["undatedBand"]
     for n in view.nodes:
-        expected = (n["year"] - first) * layouts.YEAR_STEP if "year" in n else layouts.UNDATED_X
-        assert n["x"] == expected, n
-    # established year first, else the year of the first event
+        if "start" in n:  # x at the precision known: 2008-05 sits a third into 2008
+            year, *rest = [int(p) for p in n["start"]["v"].split("-")]
+            fraction = (rest[0] - 1) / 12 if rest else 0
+            assert n["x"] == round(axis[year] + fraction * layouts.YEAR_STEP, 1), n
+            assert n["y"] < band
+        else:
+            assert n["undated"] and n["y"] > band, n
+    # established date first, else the event that made it (here a planned conversion)
     assert node(view, "History Laboratory")["year"] == 2008
-    assert node(view, "History Innovation Centre")["year"] == 2024
+    assert node(view, "History Innovation Centre")["start"]["from"] == "Conversion event, 2024"
     assert "year" not in node(view, "History Ministry")
-    assert view.meta["axis"][0] == {"year": None, "x": layouts.UNDATED_X}
-    assert [t["year"] for t in view.meta["axis"][1:]] == list(range(1950, 2025))
+    assert view.meta["undated"] == 1
+
+
+def test_timeline_rows_keep_labels_a_cell_apart():
+    times = {"a": 2000.0, "b": 2000.05, "c": 2000.5, "d": 2010.0, "e": None, "f": 2000.0}
+    placement = layouts.timeline_layout(times, [("a", "b"), ("b", "c"), ("c", "d")], times)
+    pos = placement.positions
+    nodes = list(times)
+    for i, m in enumerate(nodes):
+        for n in nodes[i + 1:]:
+            same_row = pos[m][1] == pos[n][1]
+            assert not same_row or abs(pos[m][0] - pos[n][0]) >= layouts.CELL_WIDTH, (m, n)
+    # one family (a-d) keeps its rows together; the unrelated f sits in a row of its own
+    assert {pos[k][1] for k in "abcd"} <= {0.0, layouts.ROW_STEP, 2 * layouts.ROW_STEP}
+    assert pos["e"][1] >= placement.undated_band > max(pos[k][1] for k in "abcdf")
 
 
 @pytest.mark.timeout(120)  # a hang guard; its speed is measured in benchmarks/, not here

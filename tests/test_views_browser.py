@@ -304,3 +304,63 @@ def test_hostile_strings_never_run(browser, run, tmp_path, kind):
         if not bypass_csp:
             screenshot(view, f"hostile-{kind}.png")
         view.page.context.close()
+
+
+# -- the timeline ----------------------------------------------------------------------------
+
+BOXES = """() => lineageView.nodeIds().map(id => lineageView.network.getBoundingBox(id))"""
+YEAR_LABELS = """() => Array.from(document.querySelectorAll('.axis-year')).map(e => {
+  const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top,
+  bottom: r.bottom, text: e.textContent}; })"""
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[dict, dict]]:
+    """Pairs of boxes (left/right/top/bottom) that share some area."""
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if (a["left"] < b["right"] and b["left"] < a["right"]
+                    and a["top"] < b["bottom"] and b["top"] < a["bottom"]):
+                found.append((a, b))
+    return found
+
+
+def check_timeline(view: Loaded) -> None:
+    """No two year labels and no two node labels overlap; undated nodes sit in their band."""
+    years = view.js(YEAR_LABELS)
+    assert len(years) >= 2 or len(view.data["meta"]["axis"]) < 2
+    assert overlapping(years) == []
+    boxes = view.js(BOXES)
+    assert len(boxes) == len(view.data["nodes"])
+    clashes = overlapping(boxes)
+    assert clashes == [], f"{len(clashes)} node labels overlap, e.g. {clashes[:2]}"
+    band = view.data["meta"]["undatedBand"]
+    for n in view.data["nodes"]:
+        if n.get("undated"):
+            assert n["y"] > band
+        elif band is not None:
+            assert n["y"] < band
+
+
+@pytest.mark.parametrize("name, args", [
+    ("timeline-all.png", []),
+    ("timeline-eda-family.png",
+     ["--lineage", "National Integrated Circuit Design Automation Technology Innovation Center"]),
+    ("timeline-vacuum-metallurgy-family.png",
+     ["--lineage", "National Engineering Research Center of Vacuum Metallurgy"]),
+    ("timeline-diff-2020-2023.png", ["--diff", "2020", "2023"]),
+])
+def test_timeline_labels_never_overlap_and_undated_ones_stand_apart(browser, run, tmp_path,
+                                                                    name, args):
+    page_file = render(run, tmp_path, "timeline.html", "render", "--layout", "timeline", *args)
+    view = load(browser, page_file)
+    assert view.errors == [] and view.blocked == []
+    screenshot(view, name)
+    check_timeline(view)
+    undated = sum(1 for n in view.data["nodes"] if n.get("undated"))
+    if undated:
+        assert view.page.locator(".undated-band-label").is_visible()
+        total = view.js("lineageView.visibleNodeCount()")
+        view.page.locator("#show-undated").uncheck()
+        assert view.js("lineageView.visibleNodeCount()") == total - undated
+        assert not view.page.locator(".undated-band-label").is_visible()

@@ -26,14 +26,22 @@ __all__ = ["FORCE", "LARGE_VIEW", "LAYOUTS", "TIMELINE", "View", "build_view", "
 
 def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1,
                lineage: InstitutionRef | None = None, as_of: str | None = None,
-               layout: str = FORCE) -> View:
+               layout: str = FORCE, diff_from: str | None = None) -> View:
     """The nodes, edges, legend and layout of a view.
 
     The whole graph by default; with `focus`, institutions within `depth` hops of it through
     lineage events and memberships; with `lineage`, its predecessors and successors (both
     directions) through events. `as_of` (a checked YYYY[-MM[-DD]]) drops later events and
-    memberships and institutions not yet established, as `trace` does.
+    memberships and institutions not yet established, as `trace` does. With `diff_from`
+    as well, the view is the record as of `as_of`, each institution and event marked new,
+    ended or unchanged since `diff_from` (as `lineage diff` reads them).
     """
+    if diff_from is not None and as_of is None:
+        raise UsageError("a diff view needs both dates")
+    if diff_from is not None:
+        from ..diff import check_order
+
+        check_order(diff_from, as_of)
     if layout not in LAYOUTS:
         raise UsageError(f"layout {layout!r} is not one of: {', '.join(LAYOUTS)}")
     if focus is not None and lineage is not None:
@@ -41,24 +49,27 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
     if depth < 0:
         raise UsageError("--depth must be 0 or more")
     with paused_gc():
-        return _select_and_build(store, focus, depth, lineage, as_of, layout)
+        return _select_and_build(store, focus, depth, lineage, as_of, layout, diff_from)
 
 
 def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
-                      lineage: InstitutionRef | None, as_of: str | None, layout: str) -> View:
+                      lineage: InstitutionRef | None, as_of: str | None, layout: str,
+                      diff_from: str | None = None) -> View:
     if lineage is not None:
         selection = _build.one_lineage(store, lineage)
     elif focus is not None:
         selection = _build.neighbourhood(store, focus, depth)
     else:
         selection = _build.whole(store)
+    selection = _build.with_lifespans(store, selection)
     if as_of is not None:
         selection = _build.as_of(selection, as_of)
     if focus is not None:
         selection = _build.prune_neighbourhood(selection, depth)
     if lineage is not None:
         selection = _build.with_party_details(store, _build.prune_lineage(selection))
-    return _build.build(store, selection, layout, as_of)
+        selection = _build.with_lifespans(store, selection)
+    return _build.build(store, selection, layout, as_of, diff_from)
 
 
 def render_page(view: View) -> str:
@@ -80,7 +91,8 @@ def write_view(path: str | os.PathLike, html: str) -> Path:
 
 
 def default_filename(focus: InstitutionRef | None = None, lineage: InstitutionRef | None = None,
-                     as_of: str | None = None, layout: str = FORCE) -> str:
+                     as_of: str | None = None, layout: str = FORCE,
+                     diff_from: str | None = None) -> str:
     """A file name that says what the view shows, e.g. lineage-<slug>.html or lineage-view.html."""
     if lineage is not None:
         stem = f"lineage-{_slug(lineage.iri)}"
@@ -88,7 +100,9 @@ def default_filename(focus: InstitutionRef | None = None, lineage: InstitutionRe
         stem = f"neighbourhood-{_slug(focus.iri)}"
     else:
         stem = "lineage-view"
-    if as_of:
+    if diff_from and as_of:
+        stem += f"-diff-{_slug(diff_from)}-{_slug(as_of)}"
+    elif as_of:
         stem += f"-as-of-{_slug(as_of)}"
     if layout == TIMELINE:
         stem += "-timeline"

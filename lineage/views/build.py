@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from ..dates import not_after
+from ..existence import ended_by, membership_began_by, membership_ended_by, started_by
 from ..model import DateValue, InstitutionRef, SourceRef
 from ..namespaces import shorten
 from ..network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
@@ -143,17 +144,22 @@ def one_lineage(store: Store, root: InstitutionRef) -> Selection:
                      projected=members)
 
 
-def as_of(selection: Selection, date: str) -> Selection:
-    """Drop institutions not yet established at `date`, and events and memberships after it
-    (an undated item is kept; dates compare at their shared precision, as in trace)."""
-    def established(iri: str) -> bool:
-        est = _attrs(selection.net, iri).get("established")
-        return est is None or not_after(est.lexical, date)
+def with_lifespans(store: Store, selection: Selection) -> Selection:
+    """Date every institution of the selection by the existence rule (lineage.existence)."""
+    if not selection.net.spans:
+        selection.net.with_lifespans(store, whole=selection.whole)
+    return selection
 
+
+def as_of(selection: Selection, date: str) -> Selection:
+    """Drop institutions that the existence rule starts after `date`, and events and
+    memberships after it (undated items are kept, in their own group; dates compare at their
+    shared precision, as in trace). Institutions that had ended are kept, marked as ended."""
     def by(value: DateValue | None) -> bool:
         return value is None or not_after(value.lexical, date)
 
-    nodes = {n for n in selection.nodes if established(n)}
+    spans = selection.net.spans
+    nodes = {n for n in selection.nodes if started_by(spans.get(n), date)}
     if selection.root is not None and selection.root not in nodes:
         nodes.add(selection.root)  # still drawn: it is what was asked for
         selection.notes.append(f"{selection.net.ref(selection.root).both_labels()} was not yet "
@@ -162,7 +168,7 @@ def as_of(selection: Selection, date: str) -> Selection:
     selection.hops = [h for h in selection.hops if h.source in nodes and h.target in nodes
                       and by(h.event.date)]
     selection.links = [k for k in selection.links if k.member in nodes and k.unit in nodes
-                       and by(k.start)]
+                       and membership_began_by(k.start, date)]
     return selection
 
 
@@ -322,9 +328,9 @@ class _Tables:
 
 
 def build(store: Store, selection: Selection, layout: str = FORCE,
-          as_of_date: str | None = None) -> View:
+          as_of_date: str | None = None, diff_from: str | None = None) -> View:
     """The node and edge lists (plain dicts), the shared tables, the legend and the layout."""
-    net = selection.net
+    net = with_lifespans(store, selection).net
     order = sorted(selection.nodes)
     node_ids = {iri: i for i, iri in enumerate(order)}
     hops = sorted(selection.hops, key=lambda h: (str(h.event.date or ""), h.event.iri,
@@ -339,7 +345,9 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
                      + [key for _, _, key in net.units.edges(keys=True)], selection.whole)
     tables = _Tables(net, node_ids, extras)
     edges, years = _edges(hops, links, node_ids, tables)
-    nodes = _nodes(order, net, tables, selection.root, years, terminal)
+    nodes = _nodes(order, net, tables, selection.root, years, terminal, as_of_date)
+    if diff_from is not None:
+        _mark_changes(nodes, edges, tables, net, order, diff_from, as_of_date)
     placement = _place(layout, nodes, edges)
     for node in nodes:
         node["x"], node["y"] = placement.positions[node["id"]]
@@ -353,11 +361,34 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
         "root": node_ids.get(selection.root) if selection.root else None,
         "years": [min(spans), max(spans)] if spans else None,
         "axis": [{"year": y, "x": x} for y, x in placement.axis],
+        "undatedBand": placement.undated_band,
+        "undated": sum(1 for n in nodes if n.get("undated")),
         "counts": {"nodes": len(nodes), "edges": len(edges)}, "notes": selection.notes,
+        "diff": [diff_from, as_of_date] if diff_from is not None else None,
         "edgeStyles": styles.edge_styles(),
     }
     return View(meta, nodes, edges, tables.events, tables.units, tables.sources, legend,
                 styles.vis_groups())
+
+
+def _mark_changes(nodes: list[dict], edges: list[dict], tables: _Tables, net: LineageNetwork,
+                  order: list[str], since: str, until: str) -> None:
+    """Mark each node and lineage edge new, ended or unchanged between two dates, read as
+    `lineage diff` reads them (undated ones are unchanged: they are in no diff)."""
+    from ..diff import between
+
+    for node in nodes:
+        span = net.spans.get(order[node["id"]])
+        if span and span.end and between(span.end.date, since, until):
+            node["change"] = "ended"
+        elif span and span.start and between(span.start.date, since, until):
+            node["change"] = "new"
+        else:
+            node["change"] = "unchanged"
+    for edge in edges:
+        date = tables.events[edge["event"]].get("date") if "event" in edge else None
+        fresh = date is not None and between(date["v"], since, until)
+        edge["change"] = "new" if fresh else "unchanged"
 
 
 def _parties(hops: list[Hop]) -> dict[str, tuple[list[str], list[str]]]:
@@ -392,7 +423,7 @@ def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables:
         edges.append(_compact({
             "from": node_ids[k.member], "to": node_ids[k.unit], "unit": tables.unit_id(k),
             "rel": styles.role_style(k.role).key, "status": styles.MEMBERSHIP_STATUS,
-            "year": _year(k.start)}))
+            "year": _year(k.start), "until": _year(k.end)}))
     seen_pairs: dict[tuple[int, int], int] = defaultdict(int)
     for i, edge in enumerate(edges):
         edge["id"] = i
@@ -403,10 +434,31 @@ def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables:
     return edges, years
 
 
+def _dated(dated) -> dict | None:
+    """A derived date for the page: value, precision and where it comes from."""
+    if dated is None:
+        return None
+    return {"v": dated.date.lexical, "p": dated.date.precision, "from": dated.describe()}
+
+
+def _time_facts(span, as_of_date: str | None) -> dict:
+    """A node's start, end and known-by dates by the existence rule; `year` (its start's)
+    places it on the timeline and in the years filter, `undated` puts it in its own group."""
+    start = span.start if span else None
+    end = span.end if span else None
+    known = span.known_by if span and start is None else None
+    return {"year": _year(start.date) if start else None,
+            "endYear": _year(end.date) if end else None,
+            "start": _dated(start), "end": _dated(end), "knownBy": _dated(known),
+            "undated": start is None,
+            "ended": as_of_date is not None and ended_by(span, as_of_date)}
+
+
 def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
-           years: dict[str, list[int]], terminal: dict[str, list[EventRef]]) -> list[dict]:
-    """Nodes with their labels, type group, year (established, else first event) and the
-    indexes of their memberships, events and sources."""
+           years: dict[str, list[int]], terminal: dict[str, list[EventRef]],
+           as_of_date: str | None = None) -> list[dict]:
+    """Nodes with their labels, type group, dates by the existence rule and the indexes of
+    their memberships, events and sources."""
     units_of: dict[str, list[int]] = defaultdict(list)
     for m, u, key, d in net.units.edges(keys=True, data=True):
         if m in tables.node_ids or u in tables.node_ids:
@@ -428,13 +480,10 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
         attrs = _attrs(net, iri)
         ref = net.ref(iri)
         est = attrs.get("established")
-        year = _year(est)
-        if year is None and years.get(iri):
-            year = min(years[iri])
         nodes.append(_compact({
             "id": tables.node_ids[iri], "group": styles.type_style(ref.types).key, "iri": iri,
             "en": ref.label_en, "zh": ref.label_zh, "alt": tables.extras.alt_labels.get(iri),
-            "year": year, "established": _date(est),
+            **_time_facts(net.spans.get(iri), as_of_date), "established": _date(est),
             "units": sorted(set(units_of.get(iri, ()))),
             "events": list(dict.fromkeys(events_of.get(iri, ()))),
             "comments": tables.extras.comments.get(iri),
@@ -446,7 +495,17 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
 
 def _place(layout: str, nodes: list[dict], edges: list[dict]) -> layouts.Placement:
     ids = [n["id"] for n in nodes]
-    pairs = [(e["from"], e["to"]) for e in edges]
     if layout == TIMELINE:
-        return layouts.timeline_layout(ids, pairs, {n["id"]: n.get("year") for n in nodes})
-    return layouts.packed_layout(ids, pairs)
+        hops = [(e["from"], e["to"]) for e in edges if "event" in e]
+        return layouts.timeline_layout(ids, hops, {n["id"]: _when(n.get("start")) for n in nodes})
+    return layouts.packed_layout(ids, [(e["from"], e["to"]) for e in edges])
+
+
+def _when(date: dict | None) -> float | None:
+    """A date as fractional years at the precision known: 2022 -> 2022.0, 2022-07 -> 2022.5."""
+    if not date or not date["v"][:4].isdigit():
+        return None
+    parts = [int(p) for p in date["v"][:10].split("-") if p.isdigit()]
+    month = parts[1] - 1 if len(parts) > 1 else 0
+    day = parts[2] - 1 if len(parts) > 2 else 0
+    return parts[0] + month / 12 + day / 366

@@ -3,7 +3,8 @@
 `packed_layout`: each connected component laid out in breadth-first layers from its best
 connected node (long layers wrapped so components stay roughly square), the components then
 packed on shelves. O(nodes + edges); networkx's spring_layout is quadratic per iteration and
-takes minutes at 20,000 nodes. `timeline_layout`: x by year, components stacked in bands.
+takes minutes at 20,000 nodes. `timeline_layout`: x by time, one lane per lineage family,
+undated institutions in a band of their own.
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ from dataclasses import dataclass
 
 DX, DY = 190.0, 120.0  # spacing between neighbours in a layer, and between layers
 YEAR_STEP = 240.0  # timeline: horizontal distance between consecutive years
-ROW_STEP = 90.0  # timeline: vertical distance between nodes of one year
+ROW_STEP = 150.0  # timeline: vertical distance between rows (a wrapped label is 5 lines)
+CELL_WIDTH = 200.0  # timeline: the least distance between two nodes of a row (label width)
+EMPTY_YEAR = 40.0  # timeline: the width of a year in which no institution starts
 GAP = 1.0  # space between packed components, in units of DX / DY
-UNDATED_X = -2 * YEAR_STEP  # timeline: the column of undated nodes
 
 Node = Hashable
 
 
 @dataclass
 class Placement:
-    """Positions by node, plus the year axis of a timeline (year -> x; None = undated column)."""
+    """Positions by node, plus a timeline's year axis (year -> x) and the y where its band of
+    undated institutions begins (None when there is none)."""
 
     positions: dict[Node, tuple[float, float]]
-    axis: list[tuple[int | None, float]]
+    axis: list[tuple[int, float]]
+    undated_band: float | None = None
 
 
 @dataclass
@@ -118,44 +122,79 @@ def packed_layout(nodes: Iterable[Node], edges: Iterable[tuple[Node, Node]]) -> 
     return Placement(positions, [])
 
 
-def timeline_layout(nodes: Iterable[Node], edges: Iterable[tuple[Node, Node]],
-                    years: Mapping[Node, int | None]) -> Placement:
-    """x by year (undated nodes in a column left of the first year); y by component.
+def timeline_layout(nodes: Iterable[Node], hops: Iterable[tuple[Node, Node]],
+                    times: Mapping[Node, float | None]) -> Placement:
+    """x by time at the precision known (fractional years); one lane per lineage family
+    (institutions joined by lineage hops), split into rows so no two labels meet; undated
+    institutions in their own band below the dated lanes.
 
-    Components are packed skyline-fashion: each goes as high as the columns it uses allow,
-    so a lineage of 1990-2000 can sit beside one of 2010-2020 and undated singletons stack
-    in their own column instead of each taking a full-width band."""
-    dated = [y for y in years.values() if y is not None]
-    first, last = (min(dated), max(dated)) if dated else (0, 0)
+    Families are packed first-fit: a family takes the highest rows that are free over its
+    span of years, so families of different decades share rows without touching."""
+    order = list(dict.fromkeys(nodes))
+    dated = [t for t in (times.get(n) for n in order) if t is not None]
+    first = math.floor(min(dated)) if dated else 0
+    last = math.floor(max(dated)) if dated else 0
+    year_x = _year_positions(first, last, {math.floor(t) for t in dated})
 
-    def column(node) -> float:
-        year = years.get(node)
-        return (year - first) * YEAR_STEP if year is not None else UNDATED_X
+    def x_of(node) -> float:
+        year = math.floor(times[node])
+        return round(year_x[year] + (times[node] - year) * YEAR_STEP, 1)
 
-    comps = [c.order for c in components(nodes, list(edges))]
-    comps.sort(key=lambda c: (-len(c), min((years.get(n) or 10**6) for n in c)))
-    skyline: dict[float, float] = defaultdict(float)  # column -> first free y
     positions: dict[Node, tuple[float, float]] = {}
-    for order in comps:
-        stacks: dict[float, list[Node]] = defaultdict(list)
-        for node in sorted(order, key=lambda n: (years.get(n) is None, years.get(n) or 0)):
-            stacks[column(node)].append(node)
-        top = max(skyline[x] for x in stacks)
-        for x, members in stacks.items():
-            for i, node in enumerate(members):
-                positions[node] = (round(x, 1), round(top + i * ROW_STEP, 1))
-        bottom = top + (max(len(m) for m in stacks.values()) + 0.5) * ROW_STEP
-        for x in _span(stacks):
-            skyline[x] = bottom
-    axis: list[tuple[int | None, float]] = [(year, (year - first) * YEAR_STEP)
-                                            for year in range(first, last + 1)] if dated else []
-    if any(years.get(n) is None for n in positions):
-        axis.insert(0, (None, UNDATED_X))
-    return Placement(positions, axis)
+    families = [[n for n in c.order if times.get(n) is not None]
+                for c in components(order, list(hops))]
+    families = [f for f in families if f]
+    families.sort(key=lambda f: (min(times[n] for n in f), -len(f)))
+    tracks: list[float] = []  # per row: the right edge of what it holds so far
+    for family in families:
+        rows = _family_rows(sorted(family, key=lambda n: (times[n], str(n))), x_of)
+        left = min(x_of(n) for n in family) - 2 * CELL_WIDTH  # a free cell between families
+        top = _free_rows(tracks, len(rows), left)
+        for r, row in enumerate(rows):
+            for node in row:
+                positions[node] = (x_of(node), round((top + r) * ROW_STEP, 1))
+            tracks[top + r] = max(x_of(n) for n in row)
+    band_top = (len(tracks) + 1) * ROW_STEP if tracks else 0.0
+    undated = [n for n in order if times.get(n) is None]
+    width = max(year_x.get(last, 0.0) + YEAR_STEP, math.sqrt(len(undated)) * CELL_WIDTH)
+    per_row = max(1, int(width // CELL_WIDTH))
+    for i, node in enumerate(undated):
+        positions[node] = (round((i % per_row) * CELL_WIDTH, 1),
+                           round(band_top + (i // per_row) * ROW_STEP, 1))
+    axis = sorted(year_x.items()) if dated else []
+    return Placement(positions, axis, band_top - ROW_STEP / 2 if undated else None)
 
 
-def _span(stacks: Mapping[float, list]) -> list[float]:
-    """The columns a component covers from its leftmost to its rightmost node: its lines cross
-    them, so a later component must not sit there."""
-    left, right = min(stacks), max(stacks)
-    return [left + i * YEAR_STEP for i in range(round((right - left) / YEAR_STEP) + 1)]
+def _year_positions(first: int, last: int, occupied: set[int]) -> dict[int, float]:
+    """Where each year begins: a full YEAR_STEP for years that hold a dated institution, a
+    narrow EMPTY_YEAR for the others, so long quiet stretches do not shrink the view."""
+    positions, x = {}, 0.0
+    for year in range(first, last + 1):
+        positions[year] = round(x, 1)
+        x += YEAR_STEP if year in occupied else EMPTY_YEAR
+    return positions
+
+
+def _family_rows(members: list[Node], x_of) -> list[list[Node]]:
+    """Split a family (sorted by time) into rows in which neighbours are a label apart."""
+    rows: list[list[Node]] = []
+    for node in members:
+        for row in rows:
+            if x_of(node) - x_of(row[-1]) >= CELL_WIDTH:
+                row.append(node)
+                break
+        else:
+            rows.append([node])
+    return rows
+
+
+def _free_rows(tracks: list[float], height: int, left: float) -> int:
+    """The first run of `height` rows all free to the left of `left` (new rows if none)."""
+    run = 0
+    for i, right in enumerate(tracks):
+        run = run + 1 if right <= left else 0
+        if run == height:
+            return i - height + 1
+    start = len(tracks) - run
+    tracks.extend([float("-inf")] * (height - run))
+    return start

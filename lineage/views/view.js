@@ -54,12 +54,28 @@
   function copyStyle(style) {
     return JSON.parse(JSON.stringify(style || {}));
   }
+  var CHANGE_COLOURS = { 'new': '#1a7f37', ended: '#cf222e', unchanged: '#8c959f' };
+  var CHANGE_LABELS = meta.diff ? {
+    'new': 'new between ' + meta.diff[0] + ' and ' + meta.diff[1],
+    ended: 'ended between ' + meta.diff[0] + ' and ' + meta.diff[1],
+    unchanged: 'unchanged (or undated)'
+  } : {};
   data.nodes.forEach(function (n) {
     n.label = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
-    var type = (typeLabels[n.group] || n.group) +
-               (n.established ? ', established ' + n.established.v : '');
+    var when = n.start ? 'from ' + n.start.v : 'undated';
+    if (n.end) when += ', ended ' + n.end.v;
+    var type = (typeLabels[n.group] || n.group) + ', ' + when;
     n.title = [n.en, n.zh, type].filter(Boolean).join('\n');
     if (n.root) { n.size = 26; n.borderWidth = 4; }
+    if (n.ended) { n.opacity = 0.45; n.shapeProperties = { borderDashes: [4, 3] }; }
+    if (n.change) {  // a diff view: new, ended or unchanged since the first date
+      n.opacity = n.change === 'unchanged' ? 0.35 : 1;
+      n.borderWidth = n.change === 'unchanged' ? 1 : 5;
+      n.shapeProperties = { borderDashes: n.change === 'ended' ? [5, 3] : false };
+      var groupColour = (data.groups[n.group] || {}).color || {};
+      n.color = { background: groupColour.background, border: CHANGE_COLOURS[n.change] };
+      n.title += '\n' + CHANGE_LABELS[n.change];
+    }
   });
   var styleCache = {};
   data.edges.forEach(function (e) {
@@ -70,6 +86,8 @@
     e.width = style.width;
     e.dashes = style.dashes;
     e.arrows = copyStyle(style.arrows);
+    if (e.change === 'new') e.width = (e.width || 1) * 2.5;
+    if (e.change === 'unchanged') e.color.opacity = 0.35;
     if (e.curve) e.smooth = { enabled: true, type: 'curvedCW', roundness: 0.2 * e.curve };
     var from = partyName(e.from);
     var to = partyName(e.to);
@@ -97,14 +115,22 @@
     types: new Set(data.legend.types.map(function (t) { return t.key; })),
     statuses: new Set(data.legend.statuses.map(function (s) { return s.key; })),
     from: years[0],
-    to: years[1]
+    to: years[1],
+    undated: true
   };
   function inYears(year) {
     if (year === null || year === undefined) return true;
     return (state.from === null || year >= state.from) && (state.to === null || year <= state.to);
   }
+  // the existence rule: a dated institution is shown while it exists within the years
+  // (started by their end, not ended before their start); undated ones are their own group
+  function existsInYears(n) {
+    if (n.undated) return state.undated;
+    var ended = n.endYear !== undefined && state.from !== null && n.endYear < state.from;
+    return (state.to === null || n.year <= state.to) && !ended;
+  }
   var nodesView = new DataView(nodes, {
-    filter: function (n) { return state.types.has(n.group) && inYears(n.year); }
+    filter: function (n) { return state.types.has(n.group) && existsInYears(n); }
   });
   var edgesView = new DataView(edges, {
     filter: function (e) { return state.statuses.has(e.status) && inYears(e.year); }
@@ -291,6 +317,22 @@
     legendRow(relationList, lineSample(r.color, 2.5, false, r.kind === 'membership'), r.label,
               relationCounts[r.key] || 0, null);
   });
+  if (meta.diff) {
+    var changeSection = el('section');
+    changeSection.id = 'legend-changes';
+    changeSection.appendChild(el('h2', 'Changes ' + meta.diff[0] + ' → ' + meta.diff[1]));
+    var changeList = el('ul');
+    changeSection.appendChild(changeList);
+    ['new', 'ended', 'unchanged'].forEach(function (key) {
+      var count = data.nodes.filter(function (n) { return n.change === key; }).length;
+      var swatch = el('span', null, 'swatch');
+      swatch.style.border = '3px ' + (key === 'ended' ? 'dashed ' : 'solid ') + CHANGE_COLOURS[key];
+      swatch.style.borderRadius = '50%';
+      legendRow(changeList, swatch, CHANGE_LABELS[key], count, null);
+    });
+    var typesSection = document.getElementById('legend-types');
+    typesSection.parentNode.insertBefore(changeSection, typesSection);
+  }
   var statusList = document.querySelector('#legend-statuses ul');
   data.legend.statuses.forEach(function (s) {
     var line = lineSample(s.color || '#555555', s.width, s.dashes, s.key === 'membership');
@@ -318,6 +360,13 @@
   }
   yearFrom.addEventListener('change', readYears);
   yearTo.addEventListener('change', readYears);
+  var showUndated = document.getElementById('show-undated');
+  var undatedTotal = data.nodes.filter(function (n) { return n.undated; }).length;
+  document.getElementById('undated-count').textContent = '(' + undatedTotal + ')';
+  showUndated.addEventListener('change', function () {
+    state.undated = showUndated.checked;
+    refresh();
+  });
   document.getElementById('reset-filters').addEventListener('click', function () {
     data.legend.types.forEach(function (t) { state.types.add(t.key); });
     data.legend.statuses.forEach(function (s) { state.statuses.add(s.key); });
@@ -326,6 +375,7 @@
     });
     state.from = years[0];
     state.to = years[1];
+    state.undated = true;
     setYears();
     refresh();
   });
@@ -338,31 +388,54 @@
   }
   refresh();
 
-  // -- timeline axis (drawn on the canvas, behind the graph) -------------------------------
-  if (meta.axis.length) {
+  // -- timeline axis: grid lines on the canvas, year labels as text in an overlay ------------
+  // Labels are thinned so that shown years are at least 44 px apart (a year is ~30 px
+  // wide): they never overlap. Years in which nothing starts are narrow columns. The band of undated institutions gets its own rule and name.
+  if (meta.axis.length || meta.undatedBand !== null && meta.undatedBand !== undefined) {
+    var axisBar = el('div', null, 'axis-labels');
+    axisBar.setAttribute('aria-hidden', 'true');
+    container.appendChild(axisBar);
+    var bandLabel = el('div', 'undated: no start date (' + (meta.undated || 0) + ')',
+                       'undated-band-label');
+    bandLabel.setAttribute('aria-hidden', 'true');
+    container.appendChild(bandLabel);
+    var spacing = 240;
+    var hasBand = meta.undatedBand !== null && meta.undatedBand !== undefined;
     network.on('beforeDrawing', function (ctx) {
       var scale = network.getScale();
       var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
       var bottom = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
-      var spacing = meta.axis.length > 1 ? Math.abs(meta.axis[meta.axis.length - 1].x -
-        meta.axis[meta.axis.length - 2].x) : 1;
-      var every = Math.max(1, Math.ceil(44 / (spacing * scale)));
       ctx.save();
       ctx.strokeStyle = '#e3e6ea';
       ctx.lineWidth = 1 / scale;
-      ctx.fillStyle = '#57606a';
-      ctx.font = (12 / scale) + 'px ' + FONT;
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'top';
+      var lineEnd = hasBand ? Math.min(bottom.y, meta.undatedBand) : bottom.y;
       meta.axis.forEach(function (tick) {
         if (tick.x < topLeft.x - spacing || tick.x > bottom.x + spacing) return;
-        ctx.beginPath(); ctx.moveTo(tick.x, topLeft.y); ctx.lineTo(tick.x, bottom.y); ctx.stroke();
-        if (tick.year === null || tick.year % every === 0) {
-          var text = tick.year === null ? 'undated' : String(tick.year);
-          ctx.fillText(text, tick.x, topLeft.y + 4 / scale);
-        }
+        ctx.beginPath(); ctx.moveTo(tick.x, topLeft.y); ctx.lineTo(tick.x, lineEnd); ctx.stroke();
       });
+      if (hasBand && state.undated) {
+        ctx.strokeStyle = '#8c959f';
+        ctx.setLineDash([6 / scale, 4 / scale]);
+        ctx.beginPath(); ctx.moveTo(topLeft.x, meta.undatedBand);
+        ctx.lineTo(bottom.x, meta.undatedBand); ctx.stroke();
+      }
       ctx.restore();
+    });
+    network.on('afterDrawing', function () {
+      var lastShown = -Infinity;
+      clear(axisBar);
+      meta.axis.forEach(function (tick) {
+        var x = network.canvasToDOM({ x: tick.x, y: 0 }).x;
+        if (x < -20 || x > container.clientWidth + 20 || x - lastShown < 44) return;
+        lastShown = x;
+        var label = el('span', String(tick.year), 'axis-year');
+        label.style.left = x + 'px';
+        axisBar.appendChild(label);
+      });
+      var bandY = hasBand ? network.canvasToDOM({ x: 0, y: meta.undatedBand }).y : -1;
+      var showBand = hasBand && state.undated && bandY > 0 && bandY < container.clientHeight;
+      bandLabel.style.display = showBand ? 'block' : 'none';
+      if (showBand) bandLabel.style.top = (bandY + 2) + 'px';
     });
   }
 
@@ -464,6 +537,10 @@
     var dl = el('dl');
     row(dl, 'Type', typeLabels[n.group] || n.group);
     row(dl, 'Established', dateText(n.established) || 'not given');
+    row(dl, 'Exists from', n.start ? dateText(n.start) + '; from: ' + n.start.from
+                                   : 'undated (no date of its own or of an event that made it)');
+    if (n.knownBy) row(dl, 'Existed by', dateText(n.knownBy) + '; from: ' + n.knownBy.from);
+    if (n.end) row(dl, 'Ended', dateText(n.end) + '; from: ' + n.end.from);
     if (list(n.alt).length) row(dl, 'Also known as', n.alt.join('; '));
     details.appendChild(dl);
     details.appendChild(el('p', n.iri, 'iri'));
