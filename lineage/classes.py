@@ -19,8 +19,8 @@ _DIRECT = "SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf ?super FILTER(isIRI(?
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def superclasses(store) -> dict[str, frozenset[str]]:
-    """Every class with its strict superclasses (transitively; a cycle does not loop)."""
+def _tree(store) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
+    """(direct parents, all strict superclasses) of every class, read once per store state."""
     generation = getattr(store, "generation", 0)
     cached = _cache.get(store)
     if cached is not None and cached[0] == generation:
@@ -29,9 +29,25 @@ def superclasses(store) -> dict[str, frozenset[str]]:
     for sub, sup in store.select_plain(_DIRECT).rows:
         if str(sub) != str(sup):
             direct[str(sub)].add(str(sup))
-    closed = {cls: frozenset(_ancestors(cls, direct)) for cls in direct}
-    _cache[store] = (generation, closed)
-    return closed
+    tree = (dict(direct), {cls: frozenset(_ancestors(cls, direct)) for cls in direct})
+    _cache[store] = (generation, tree)
+    return tree
+
+
+def superclasses(store) -> dict[str, frozenset[str]]:
+    """Every class with its strict superclasses (transitively; a cycle does not loop)."""
+    return _tree(store)[1]
+
+
+def nearest_first(store, cls: str) -> list[str]:
+    """The class, then its superclasses breadth-first (nearest first, ties by IRI)."""
+    parents = _tree(store)[0]
+    order, seen, frontier = [cls], {cls}, [cls]
+    while frontier:
+        frontier = [p for c in frontier for p in sorted(parents.get(c, ())) if p not in seen]
+        seen.update(frontier)
+        order.extend(frontier)
+    return order
 
 
 def _ancestors(cls: str, direct: dict[str, set[str]]) -> set[str]:

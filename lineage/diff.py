@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .classes import among, keep_most_specific, superclasses
 from .dates import not_after
 from .errors import UsageError
 from .existence import ended_by, happened_by, lifespans, started_by
 from .model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
-from .namespaces import PENDING_STATUSES, expand, shorten
+from .namespaces import LIN, PENDING_STATUSES, expand, shorten
 from .network import all_institutions, project
 from .sources import chunks, citations, values
 
@@ -26,7 +27,7 @@ _PENDING = {shorten(str(s)) for s in PENDING_STATUSES}
 _EVENTS = """
 SELECT ?e ?type ?status ?date ?confidence WHERE {{
   {restrict}
-  ?e a ?type . ?type rdfs:subClassOf* lin:ChangeEvent .
+  ?e a ?type . {event_types}
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
   OPTIONAL {{ ?e lin:confidence ?confidence }}
 }}"""
@@ -190,17 +191,17 @@ def _institutions(result: Diff, spans: dict[str, Lifespan], refs) -> None:
 
 def _event_rows(store, scope: set[str] | None) -> dict[str, dict]:
     """Each change event (in scope): its most specific type, status, date and confidence."""
+    types = among(store, "type", LIN.ChangeEvent)
     if scope is None:
-        rows = list(store.select_plain(_EVENTS.format(restrict="")).bindings())
+        rows = list(store.select_plain(_EVENTS.format(restrict="", event_types=types)).bindings())
     else:
         rows = [r for chunk in chunks(sorted(scope)) for r in store.select_plain(_EVENTS.format(
-            restrict=_SCOPED_EVENTS.format(values=values(chunk)))).bindings()]
+            restrict=_SCOPED_EVENTS.format(values=values(chunk)), event_types=types)).bindings()]
     events: dict[str, dict] = {}
-    for r in rows:
+    for r in keep_most_specific(rows, "e", "type", superclasses(store)):
         kind = shorten(str(r["type"]))
         current = events.get(str(r["e"]))
-        if current is None or current["type"] in ("lin:ChangeEvent", "org:ChangeEvent") or (
-                kind not in ("lin:ChangeEvent", "org:ChangeEvent") and kind < current["type"]):
+        if current is None or kind < current["type"]:  # two unrelated types: either, stably
             events[str(r["e"])] = {
                 "type": kind, "status": shorten(str(r["status"])) if "status" in r else None,
                 "date": DateValue.from_literal(r.get("date")),

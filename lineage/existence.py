@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
+from .classes import among, nearest_first, subclasses
 from .dates import not_after
 from .model import DateValue, DatedBy, Lifespan
 from .namespaces import LIN, shorten
@@ -37,9 +38,6 @@ STARTING = ("lin:Establishment", "lin:Conversion", "lin:Merger", "lin:Renaming",
 ENDING = ("lin:Conversion", "lin:Merger", "lin:Renaming", "lin:Dissolution")
 #: Event kinds whose originals are founders or lead units of another institution.
 FOUNDING = ("lin:Establishment",)
-
-#: Direct subclass links only: the closure is taken here (portable to every SPARQL server).
-_SUBCLASSES = "SELECT ?c ?p WHERE { ?c rdfs:subClassOf ?p }"
 
 _PARTIES = """
 SELECT ?e ?type ?x ?side ?status ?date WHERE {{
@@ -96,25 +94,11 @@ def event_kinds(store: Store) -> dict[str, str]:
     """Every change-event class (prefixed) -> the most specific kind of the rule it falls under
     (lin:Conversion, ...), or lin:ChangeEvent for other kinds."""
     known = set(STARTING + ENDING + FOUNDING + ("lin:Acceptance",))
-    parents: dict[str, set[str]] = defaultdict(set)
-    for cls, parent in store.select_plain(_SUBCLASSES):
-        parents[shorten(str(cls))].add(shorten(str(parent)))
     kinds = {"lin:ChangeEvent": "lin:ChangeEvent"}
-    for cls in list(parents):
-        ancestors = _ancestors(cls, parents)
-        if "lin:ChangeEvent" in ancestors:
-            kinds[cls] = next((a for a in ancestors if a in known), "lin:ChangeEvent")
+    for cls in subclasses(store, [LIN.ChangeEvent]):
+        ancestors = [shorten(a) for a in nearest_first(store, cls)]
+        kinds[shorten(cls)] = next((a for a in ancestors if a in known), "lin:ChangeEvent")
     return kinds
-
-
-def _ancestors(cls: str, parents: dict[str, set[str]]) -> list[str]:
-    """The class itself, then its superclasses breadth-first (nearest first)."""
-    order, seen, frontier = [cls], {cls}, [cls]
-    while frontier:
-        frontier = [p for c in frontier for p in sorted(parents.get(c, ())) if p not in seen]
-        seen.update(frontier)
-        order.extend(frontier)
-    return order
 
 
 def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Lifespan]:
@@ -193,7 +177,7 @@ def _keep_earliest(table: dict, iri: str, candidate: DatedBy) -> None:
         table[iri] = candidate
 
 
-_LATER_EVENTS = "SELECT ?x ?date WHERE { ?x a ?t ; dcterms:date ?date . ?t rdfs:subClassOf* lin:ChangeEvent }"
+_LATER_EVENTS = "SELECT ?x ?date WHERE {{ ?x a ?t ; dcterms:date ?date . {event_types} }}"
 _LATER_MEMBERSHIPS = "SELECT ?x ?date WHERE { ?x a org:Membership ; lin:from ?date }"
 
 
@@ -201,7 +185,8 @@ def not_yet(store: Store, when: str) -> set[str]:
     """Everything the rule places after `when`: institutions not yet started, events dated
     later, memberships that begin later (what an as-of export leaves out)."""
     later = {i for i, span in lifespans(store).items() if not started_by(span, when)}
-    for query in (_LATER_EVENTS, _LATER_MEMBERSHIPS):
+    events = _LATER_EVENTS.format(event_types=among(store, "t", LIN.ChangeEvent))
+    for query in (events, _LATER_MEMBERSHIPS):
         later |= {str(r["x"]) for r in store.select_plain(query).bindings()
                   if not happened_by(DateValue.from_literal(r["date"]), when)}
     return later

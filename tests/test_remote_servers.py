@@ -210,6 +210,8 @@ def _virtuoso_commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
                 ("path", ("path", "国家小麦工程技术研究中心", "国家小麦技术创新中心")),
                 ("path --via-units", ("path", "--via-units", "MOST", "国家小麦技术创新中心")),
                 ("trace --both json", ("trace", "--both", "--format", "json", "MOST")),
+                ("diff", ("diff", "2022-06", "2023")),
+                ("render --as-of", ("render", "--as-of", "2020", "-o", str(folder / "v2020.html"))),
                 ("graphml", ("export", "--format", "graphml", "-o", str(folder / "g.graphml"))),
                 ("csv", ("export", "--format", "csv", "-o", str(folder / "tables"))),
                 ("render", ("render", "-o", str(folder / "view.html"))),
