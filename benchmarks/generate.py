@@ -1,4 +1,4 @@
-"""Synthetic lineage graphs in the DESIGN section 4 data model, written as N-Triples.
+"""Synthetic lineage graphs in the lineage data model (docs/architecture.md), written as N-Triples.
 
     python benchmarks/generate.py --institutions 10000 --seed 1 -o /tmp/lineage-10k.nt
 

@@ -1,4 +1,4 @@
-"""Benchmarks of lineage against raw pyoxigraph and raw rdflib, in one run (issue 9).
+"""Benchmarks of lineage against raw pyoxigraph and raw rdflib, in one run.
 
     python benchmarks/run.py --quick            # 1k and 10k institutions, a few minutes at most
     python benchmarks/run.py                    # 1k, 10k, 100k, 300k (long; run it in the background)
@@ -749,7 +749,7 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                 "networkx", "pyvis", "playwright", "chromium", "lineage"):
         lines.append(f"| {key} | {info.get(key)} |")
     lines.append(f"| load average (1, 5, 15 min) at start / end | {loads[0]} / {loads[1]} |")
-    lines += ["", "## Targets (issue 9)", "", "| target | measured | goal | verdict |",
+    lines += ["", "## Targets", "", "| target | measured | goal | verdict |",
               "|---|---|---|---|"]
     lines += [f"| {a} | {m} | {g} | {v} |" for a, m, g, v in targets(b)]
 
@@ -885,7 +885,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--import-worker"]:
         import_worker(*argv[1:4])
         return 0
-    parser = argparse.ArgumentParser(description="lineage benchmarks (issue 9); see README.md")
+    parser = argparse.ArgumentParser(description="lineage benchmarks; see README.md")
     parser.add_argument("--quick", action="store_true", help="1k and 10k only (a few minutes)")
     parser.add_argument("--sizes", nargs="+", type=parse_size,
                         help="institution counts, e.g. 1k 10k 100k 300k")

@@ -186,7 +186,7 @@ class Lineage:
     def render(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
                as_of: str | None = None, layout: str = "force",
                diff: tuple[str, str] | None = None) -> str:
-        """A self-contained HTML view (DESIGN 5) that opens offline: the whole graph, the
+        """A self-contained HTML view that opens offline: the whole graph, the
         neighbourhood of `focus` (`depth` hops through events and memberships) or one
         `lineage` (both directions); `as_of` drops later events and institutions not yet
         established; `layout` is "force" or "timeline"; `diff` (FROM, TO) draws the record as

@@ -1,4 +1,4 @@
-"""Materialise the shortcut edges of DESIGN 4.6 from events and memberships.
+"""Materialise the shortcut edges (docs/architecture.md, derived edges) from events and memberships.
 
 The edges live in their own named graph, rebuilt on load, so they are never hand-written
 and never stale; after an import only the new file's events and memberships are derived.

@@ -1,4 +1,4 @@
-"""Typed errors the library raises; the CLI turns them into messages and exit codes (DESIGN 3)."""
+"""Typed errors the library raises; the CLI turns them into messages and exit codes (docs/architecture.md)."""
 
 from __future__ import annotations
 

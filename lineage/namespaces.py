@@ -1,4 +1,4 @@
-"""Every namespace and named-graph IRI the project uses, defined once (DESIGN section 4)."""
+"""Every namespace and named-graph IRI the project uses, defined once (docs/architecture.md)."""
 
 from functools import lru_cache
 
@@ -19,7 +19,7 @@ PERSON = Namespace(BASE + "id/person/")
 SCHEMA = Namespace("https://schema.org/")
 GRAPH = Namespace(BASE + "graph/")
 
-#: Named graph holding the materialised shortcut edges (DESIGN 4.6).
+#: Named graph holding the materialised shortcut edges.
 DERIVED_GRAPH = GRAPH["derived"]
 #: Named graph holding the ontology and the SKOS schemes.
 ONTOLOGY_GRAPH = GRAPH["ontology"]

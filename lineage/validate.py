@@ -89,7 +89,7 @@ def _sort_key(v: Violation) -> tuple:
 
 
 def hand_written_derived_edges(store: Store) -> list[Violation]:
-    """Derived shortcut properties found outside the derived graph (DESIGN 4.6 forbids them)."""
+    """Derived shortcut properties found outside the derived graph (they are only ever computed)."""
     found = []
     for graph in store.graphs():
         if graph in (str(DERIVED_GRAPH), str(ONTOLOGY_GRAPH)):

@@ -94,3 +94,12 @@ def test_docs_pages_are_in_the_project_own_words():
         text = path.read_text(encoding="utf-8")
         assert "DESIGN.md" not in text and "../shared" not in text, path
         assert not re.search(r"\bissue \d+", text), path
+
+
+def test_code_points_to_docs_not_to_planning_files_or_issues():
+    """Comments and docstrings in the package cite docs/ pages, which ship with the project."""
+    for path in (ROOT / "lineage").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\bDESIGN\b|\bissue \d+", text), path
+        for cited in re.findall(r"docs/([\w-]+\.md)", text):
+            assert (ROOT / "docs" / cited).exists(), f"{path} cites docs/{cited}, which is missing"

@@ -1,4 +1,4 @@
-"""Turn spreadsheet/YAML rows into RDF following DESIGN section 4, with IRIs minted by its slug
+"""Turn spreadsheet/YAML rows into RDF following the data model (docs/architecture.md), with IRIs minted by its slug
 rules and references resolved by IRI, prefixed name, `id` of a row, or exact label.
 
 The columns of each kind are declared once (COLUMNS) and documented from the same table.
@@ -121,7 +121,7 @@ _NAMESPACE = {"sources": SRC, "institutions": INST, "events": EVENT, "membership
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII with hyphens (DESIGN 4): 'National Wheat ETRC' -> 'national-wheat-etrc'."""
+    """Lowercase ASCII with hyphens : 'National Wheat ETRC' -> 'national-wheat-etrc'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

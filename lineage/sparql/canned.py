@@ -4,7 +4,8 @@ Header lines at the top of a file (SPARQL comments):
     # title: All conversions
     # description: one line saying what it returns
     # param: NAME | TYPE | DEFAULT | description      (TYPE: institution, iri, string, year)
-Parameters are bound as values (never pasted into the query text), so they cannot inject SPARQL.
+Parameters are written into the query as checked, escaped SPARQL terms (sparql.guard.substitute),
+so they cannot change its structure.
 """
 
 from __future__ import annotations

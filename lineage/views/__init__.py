@@ -1,4 +1,4 @@
-"""Self-contained interactive HTML views of the graph (DESIGN 5): build, render, write.
+"""Self-contained interactive HTML views of the graph (docs/architecture.md, views): build, render, write.
 
 `build_view` picks what to draw (the whole graph, a neighbourhood, one lineage; as of a date)
 and lays it out; `render_page` turns it into one offline HTML page; `write_view` writes that

@@ -2,7 +2,7 @@
 
 Node and edge lists are built directly as plain dicts in vis-network's format. pyvis's
 Network.add_node/add_edge cost grows faster than linearly (12.6 s for 20,000 nodes against
-0.1 s for direct lists, issue 9), so pyvis supplies only the vis-network files (see page.py).
+0.1 s for direct lists), so pyvis supplies only the vis-network files (see page.py).
 Every string here ends up in the page as data (JSON), never as markup.
 """
 

@@ -109,7 +109,7 @@ RELATIONS: tuple[RelationStyle, ...] = (
 OTHER_EVENT = next(r for r in RELATIONS if r.key == _name(LIN.ChangeEvent))
 OTHER_ROLE = RelationStyle("other-role", "membership", "other role", "其他角色", "#999999")
 
-#: Event statuses as the filters group them (DESIGN 4.2; pending = not a settled succession).
+#: Event statuses as the filters group them (pending = not a settled succession).
 STATUSES: tuple[StatusStyle, ...] = (
     StatusStyle("settled", "approved or completed", tuple(map(_name, SETTLED_STATUSES)),
                 False, 2.5, None),
