@@ -84,10 +84,11 @@ def keep_most_specific(rows: list[dict], subject: str, type_key: str,
 
 
 def among(store, variable: str, base) -> str:
-    """`VALUES ?variable { ... }`: the base class and every class below it, for a query to join
-    with instead of a `rdfs:subClassOf*` path (which engines evaluate differently)."""
-    members = " ".join(f"<{c}>" for c in sorted(subclasses(store, [str(base)])))
-    return f"VALUES ?{variable} {{ {members} }}"
+    """`FILTER(?variable IN (...))`: the base class and every class below it, instead of a
+    `rdfs:subClassOf*` path (which engines evaluate differently). A filter, not VALUES: beside
+    another VALUES block, pyoxigraph would start from the classes and read every instance."""
+    members = ", ".join(f"<{c}>" for c in sorted(subclasses(store, [str(base)])))
+    return f"FILTER(?{variable} IN ({members}))"
 
 
 def class_pairs(store, sub: str, sup: str) -> str:

@@ -460,7 +460,8 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
     """Nodes with their labels, type group, dates by the existence rule and the indexes of
     their memberships, events and sources."""
     units_of: dict[str, list[int]] = defaultdict(list)
-    for m, u, key, d in net.units.edges(keys=True, data=True):
+    # in IRI order: table indexes must not depend on the order the store returned rows in
+    for m, u, key, d in sorted(net.units.edges(keys=True, data=True), key=lambda e: e[2]):
         if m in tables.node_ids or u in tables.node_ids:
             ref = tables.unit_id(Link(m, u, key, d["role"], d.get("start"), d.get("end"),
                                       d.get("sources", ())))
