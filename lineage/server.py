@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 from rdflib import BNode, URIRef
 
 from .errors import LineageError, NotFoundError, AmbiguousNameError, UsageError
+from .namespaces import FORMATS, SD
 
 MAX_BODY = 1 << 20  # bytes
 MAX_URL = 16 * 1024
@@ -313,11 +314,11 @@ def _graph_bytes(result, fmt: str) -> bytes:
     return graph.serialize(format="json-ld" if fmt == "jsonld" else "xml").encode("utf-8")
 
 
-_SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix formats: <http://www.w3.org/ns/formats/> .
+_SERVICE_DESCRIPTION = f"""@prefix sd: <{SD}> .
+@prefix formats: <{FORMATS}> .
 
 [] a sd:Service ;
-  sd:endpoint <{endpoint}> ;
+  sd:endpoint <{{endpoint}}> ;
   sd:supportedLanguage sd:SPARQL11Query ;
   sd:feature sd:UnionDefaultGraph ;
   sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML,
