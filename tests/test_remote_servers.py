@@ -199,11 +199,7 @@ def test_virtuoso_with_an_update_endpoint_is_filled_once(run, virtuoso, dump):
         virtuoso.load(dump)  # as the read-only tests expect it
 
 
-_ON_VIRTUOSO_TODAY = "Virtuoso refuses this query lineage sends today (see the README)"
-_VIRTUOSO_GAPS: set[str] = set()  # commands that do not give the memory answer there yet
-
-
-def _virtuoso_commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
+def _commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
     from lineage.sparql import canned
 
     commands = [("show", ("show", "MOST")), ("trace", ("trace", "国家小麦工程技术研究中心")),
@@ -224,18 +220,15 @@ def _virtuoso_commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
     return commands
 
 
-@pytest.mark.parametrize("name,args", _virtuoso_commands(Path("{folder}")),
-                         ids=[name for name, _ in _virtuoso_commands(Path("x"))])
-def test_virtuoso_gives_the_memory_store_answer(request, run, virtuoso_loaded, tmp_path, name,
-                                                args):
-    """What the README says works on Virtuoso does; what it says does not yet is marked, and
-    the mark fails (strict) once it starts working, so the README is updated."""
-    if name in _VIRTUOSO_GAPS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_ON_VIRTUOSO_TODAY))
-    mine, theirs = tmp_path / "memory", tmp_path / "virtuoso"
+@pytest.mark.parametrize("name,args", _commands(Path("{folder}")),
+                         ids=[name for name, _ in _commands(Path("x"))])
+def test_each_server_gives_the_memory_store_answer(run, endpoint, tmp_path, name, args):
+    """Every command, on a read-only Oxigraph server and on Virtuoso loaded from the same
+    export, prints and writes exactly what it does on the memory store."""
+    mine, theirs = tmp_path / "memory", tmp_path / "server"
     mine.mkdir(), theirs.mkdir()
     memory = run(*(a.replace("{folder}", str(mine)) for a in args))
-    remote = run("--store", f"sparql:{virtuoso_loaded}",
+    remote = run("--store", f"sparql:{endpoint}",
                  *(a.replace("{folder}", str(theirs)) for a in args))
     assert memory.exit_code in (0, 1), memory.output  # 1: a negative answer (no path)
     assert remote.exit_code == memory.exit_code, remote.output
