@@ -13,7 +13,7 @@ from .errors import UsageError
 from .existence import ended_by, happened_by, lifespans, started_by
 from .model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
 from .namespaces import LIN, PENDING_STATUSES, expand, shorten
-from .network import all_institutions, project
+from .network import ALL_MEMBERSHIPS, all_institutions, within
 from .sources import chunks, citations, values
 
 #: The programmes counted in a diff, by class (prefixed) and the short name researchers use.
@@ -41,12 +41,6 @@ SELECT ?e ?side ?x WHERE {{
   {{ ?e org:originalOrganization ?x BIND("o" AS ?side) }}
   UNION {{ ?e org:resultingOrganization ?x BIND("r" AS ?side) }}
 }}"""
-
-_MEMBERSHIPS = """
-SELECT ?m ?member ?unit ?role ?from ?until WHERE {
-  ?m a org:Membership ; org:member ?member ; org:organization ?unit ; org:role ?role .
-  OPTIONAL { ?m lin:from ?from } OPTIONAL { ?m lin:until ?until }
-}"""
 
 #: Labels and types, one query each (a UNION beside VALUES is planned far slower).
 _NAMES = {"label": "SELECT ?x ?value WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?value }}",
@@ -147,25 +141,13 @@ def between(value: DateValue | None, from_date: str, to_date: str) -> bool:
     return happened_by(value, to_date) and not happened_by(value, from_date)
 
 
-def scope_of(store, root: str, depth: int) -> set[str]:
-    """Institutions within `depth` hops of root through lineage events and memberships."""
-    seen, frontier = {root}, {root}
-    for _ in range(depth):
-        if not frontier:
-            break
-        step = project(store, frontier, None, with_units=True)
-        frontier = (set(step.lineage.nodes) | set(step.units.nodes)) - seen
-        seen |= frontier
-    return seen
-
-
 def diff(store, from_date: str, to_date: str, focus: InstitutionRef | None = None,
          depth: int = 1,
          refs: Callable[[set[str]], dict[str, InstitutionRef]] | None = None) -> Diff:
     """Compare the record as of two checked dates, over the whole graph or around `focus`."""
     check_order(from_date, to_date)
     refs = refs or (lambda iris: institution_refs(store, iris))
-    scope = scope_of(store, focus.iri, depth) if focus is not None else None
+    scope = within(store, focus.iri, depth) if focus is not None else None
     result = Diff(from_date, to_date, focus, depth if focus is not None else None)
     universe = scope if scope is not None else all_institutions(store)
     found = lifespans(store, scope)
@@ -242,7 +224,7 @@ def _events(result: Diff, store, scope: set[str] | None, refs) -> None:
 
 def _memberships(result: Diff, store, scope: set[str] | None, refs) -> None:
     """Memberships whose lin:from or lin:until falls between the two dates."""
-    rows = [r for r in store.select_plain(_MEMBERSHIPS).bindings()
+    rows = [r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
             if scope is None or str(r["member"]) in scope or str(r["unit"]) in scope]
     result.undated["memberships"] = sum(1 for r in rows if "from" not in r and "until" not in r)
     began = [(r, DateValue.from_literal(r.get("from"))) for r in rows]

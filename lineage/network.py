@@ -63,7 +63,7 @@ SELECT ?m ?member ?unit ?role ?from ?until WHERE {{
   OPTIONAL {{ ?m lin:from ?from }} OPTIONAL {{ ?m lin:until ?until }}
 }}"""
 
-_ALL_UNITS = """
+ALL_MEMBERSHIPS = """
 SELECT ?m ?member ?unit ?role ?from ?until WHERE {
   ?m a org:Membership ; org:member ?member ; org:organization ?unit ; org:role ?role .
   OPTIONAL { ?m lin:from ?from } OPTIONAL { ?m lin:until ?until }
@@ -136,6 +136,18 @@ def reach(store: Store, starts: Iterable[str], direction: str) -> set[str]:
         level = sorted(reached - found)
         found.update(level)
     return found
+
+
+def within(store: Store, root: str, depth: int) -> set[str]:
+    """Institutions within `depth` hops of root through lineage events and memberships."""
+    seen, frontier = {root}, {root}
+    for _ in range(depth):
+        if not frontier:
+            break
+        step = project(store, frontier, None, with_units=True)
+        frontier = (set(step.lineage.nodes) | set(step.units.nodes)) - seen
+        seen |= frontier
+    return seen
 
 
 def all_institutions(store: Store) -> set[str]:
@@ -225,7 +237,7 @@ def _unique_hops(rows: list[dict]) -> list[dict]:
 def _add_units(store: Store, iris: list[str], units: nx.MultiDiGraph, whole: bool) -> None:
     if whole:
         wanted = set(iris)
-        rows = [r for r in store.select_plain(_ALL_UNITS).bindings()
+        rows = [r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
                 if r["member"] in wanted or r["unit"] in wanted]
     else:
         rows = [r for chunk in _chunks(iris) for r in

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from rdflib import BNode, URIRef
 
-from .errors import LineageError, NotFoundError, AmbiguousNameError, UsageError
+from .errors import LineageError, UsageError
 from .namespaces import FORMATS, SD
 
 MAX_BODY = 1 << 20  # bytes

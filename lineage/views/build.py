@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from ..dates import not_after
-from ..existence import ended_by, membership_began_by, membership_ended_by, started_by
+from ..existence import ended_by, membership_began_by, started_by
 from ..model import DateValue, InstitutionRef, SourceRef
 from ..namespaces import shorten
-from ..network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
+from ..network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach, within
 from ..sources import chunks, citations, values
 from ..store import Store
 from . import layout as layouts
@@ -119,13 +119,7 @@ def whole(store: Store) -> Selection:
 
 def neighbourhood(store: Store, root: InstitutionRef, depth: int) -> Selection:
     """Institutions within `depth` hops of root through lineage events and memberships."""
-    seen, frontier = {root.iri}, {root.iri}
-    for _ in range(depth):
-        if not frontier:
-            break
-        step = project(store, frontier, None, with_units=True)
-        frontier = (set(step.lineage.nodes) | set(step.units.nodes)) - seen
-        seen |= frontier
+    seen = within(store, root.iri, depth)
     net = project(store, seen, None, with_units=True)
     hops = [h for h in _hops(net) if h.source in seen and h.target in seen]
     links = [k for k in _links(net) if k.member in seen and k.unit in seen]
