@@ -44,7 +44,7 @@ SELECT ?e ?type ?x ?side ?status ?date WHERE {{
   {restrict}
   {{ ?e org:resultingOrganization ?x BIND("r" AS ?side) }}
   UNION {{ ?e org:originalOrganization ?x BIND("o" AS ?side) }}
-  ?e a ?type . FILTER(?type IN ({types}))
+  ?e a ?type . {types}
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
 }}"""
 
@@ -105,9 +105,7 @@ def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Life
     """The lifespan of each institution (of every party to an event, or of `iris` only)."""
     wanted = None if iris is None else sorted(set(iris))
     kinds = event_kinds(store)
-    types = ", ".join(f"<{LIN[k.split(':', 1)[1]]}>" if k.startswith("lin:") else f"<{k}>"
-                      for k in sorted(kinds))
-    parties = _rows(store, _PARTIES, wanted, "x", types=types)
+    parties = _rows(store, _PARTIES, wanted, "x", types=among(store, "type", LIN.ChangeEvent))
     established = _rows(store, _ESTABLISHED, wanted, "x")
     spans = _derive(parties, established, kinds)
     if wanted is not None:

@@ -40,7 +40,7 @@ _HOPS = """
 SELECT ?e ?type ?o ?r ?status ?date ?confidence WHERE {{
   {restrict}
   {pattern}
-  ?e a ?type . FILTER(?type IN ({event_types}))
+  ?e a ?type . {event_types}
   OPTIONAL {{ ?e lin:status ?status }} OPTIONAL {{ ?e dcterms:date ?date }}
   OPTIONAL {{ ?e lin:confidence ?confidence }}
 }}"""
@@ -194,10 +194,9 @@ def founding_types(store: Store) -> set[str]:
 
 def _hop_rows(store: Store, restrict: str, pattern: str) -> list[dict]:
     """Hop rows with each event's most specific type, founding events left out."""
-    event_types = subclasses(store, [LIN.ChangeEvent])
     rows = store.select_plain(_HOPS.format(restrict=restrict, pattern=pattern,
-                                           event_types=", ".join(
-                                               f"<{t}>" for t in sorted(event_types)))).bindings()
+                                           event_types=among(store, "type", LIN.ChangeEvent)
+                                           )).bindings()
     founding = founding_types(store)
     return [row for row in keep_most_specific(rows, "e", "type", superclasses(store))
             if str(row["type"]) not in founding]

@@ -50,6 +50,23 @@ def fixture_path():
     return path
 
 
+def wait_for_endpoint(url: str, process, what: str, seconds: float = 60) -> None:
+    """Wait until a SPARQL endpoint started as `process` answers ASK {}; RuntimeError if it
+    exits or stays silent (the caller stops it)."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
+
+
 def _free_port() -> int:
     import socket
 
@@ -67,8 +84,6 @@ def oxigraph_server(tmp_path_factory):
     import signal
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(binary).exists():
@@ -81,16 +96,11 @@ def oxigraph_server(tmp_path_factory):
                                 f"127.0.0.1:{port}", "--union-default-graph"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("oxigraph serve did not start")
-            time.sleep(0.1)
+    try:
+        wait_for_endpoint(url + "/query", process, "oxigraph serve", seconds=30)
+    except RuntimeError as exc:
+        process.kill()
+        pytest.fail(str(exc))
     yield url
     os.kill(process.pid, signal.SIGTERM)
     try:
@@ -205,23 +215,16 @@ class Virtuoso:
 
     def start(self) -> None:
         import subprocess
-        import time
-        import urllib.request
 
         self.process = subprocess.Popen(["virtuoso-t", "+foreground", "-c",
                                          str(self.folder / "virtuoso.ini")],
                                         cwd=self.folder, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "?query=ASK%7B%7D", timeout=2).read()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("virtuoso-t did not start")
-                time.sleep(0.2)
+        try:
+            wait_for_endpoint(self.url, self.process, "virtuoso-t")
+        except RuntimeError:
+            self.stop()
+            raise
 
     def sql(self, text: str) -> str:
         import subprocess

@@ -6,15 +6,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from conftest import _free_port
+from conftest import _free_port, wait_for_endpoint
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +52,17 @@ class ReadOnlyOxigraph:
              f"127.0.0.1:{self.port}"] + (["--union-default-graph"] if union else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}/query"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("oxigraph serve-read-only did not start")
-                time.sleep(0.1)
+        try:
+            wait_for_endpoint(self.url, self.process, "oxigraph serve-read-only")
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def __enter__(self) -> "ReadOnlyOxigraph":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self.process.terminate()
@@ -138,11 +137,8 @@ def test_construct_comes_back_as_triples(run, endpoint):
 
 def test_an_endpoint_without_the_union_default_graph_is_a_clear_error(run, dump, tmp_path):
     """Regression: it passed the check, and then every answer was silently empty."""
-    server = ReadOnlyOxigraph(tmp_path / "db", dump, union=False)
-    try:
+    with ReadOnlyOxigraph(tmp_path / "db", dump, union=False) as server:
         result = run("--store", f"sparql:{server.url}", "search", "wheat")
-    finally:
-        server.stop()
     assert result.exit_code == 2
     assert "not the union of its named graphs" in result.stderr
     assert "--union-default-graph" in result.stderr
@@ -151,11 +147,8 @@ def test_an_endpoint_without_the_union_default_graph_is_a_clear_error(run, dump,
 def test_an_endpoint_with_no_lineage_data_is_a_clear_error(run, tmp_path):
     empty = tmp_path / "empty.nq"
     empty.write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n")
-    server = ReadOnlyOxigraph(tmp_path / "db", empty, union=True)
-    try:
+    with ReadOnlyOxigraph(tmp_path / "db", empty, union=True) as server:
         result = run("--store", f"sparql:{server.url}", "info")
-    finally:
-        server.stop()
     assert result.exit_code == 2 and "holds no lineage graph" in result.stderr
 
 
@@ -166,11 +159,8 @@ def test_another_ontology_version_is_a_warning_naming_both(run, dump, tmp_path):
     assert marker in text
     older.write_text(text.replace(marker, '<http://www.w3.org/2002/07/owl#versionInfo> "0.0.9"'),
                      encoding="utf-8")
-    server = ReadOnlyOxigraph(tmp_path / "db", older, union=True)
-    try:
+    with ReadOnlyOxigraph(tmp_path / "db", older, union=True) as server:
         result = run("--store", f"sparql:{server.url}", "search", "wheat")
-    finally:
-        server.stop()
     assert result.exit_code == 0
     assert "warning:" in result.stderr and "0.0.9" in result.stderr and "0.1.0" in result.stderr
 
