@@ -287,3 +287,35 @@ def test_generated_forms_through_each_store_with_the_barrier_off(request, bundle
 
     check_one()
     _fresh_workers(lineage)
+
+
+_KILLED_PARENT = """
+import os, signal, sys
+from lineage import Lineage
+lineage = Lineage.open()
+lineage.query("ASK { ?s ?p ?o }")
+lineage.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1", memory_mb=1024)  # a second worker
+print(" ".join(str(p.pid) for p in lineage.store.query_workers().processes()), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_workers_end_when_their_parent_is_killed():
+    """Regression: each forked worker held the parent's ends of its own and its siblings'
+    pipes, so after a SIGKILL of the CLI or the server they never saw the pipe close and
+    lingered, each with a copy of the graph."""
+    import subprocess
+    import sys
+    import time
+
+    done = subprocess.run([sys.executable, "-c", _KILLED_PARENT], capture_output=True,
+                          text=True, timeout=120)
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
+        time.sleep(0.2)
+    alive = [p for p in pids if os.path.exists(f"/proc/{p}")]
+    for pid in alive:
+        os.kill(pid, 9)
+    assert alive == []

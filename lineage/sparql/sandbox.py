@@ -113,6 +113,25 @@ def cap_descriptors() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (lowest, hard))
 
 
+def close_inherited_sockets(keep: int) -> None:
+    """Close every socket this forked process inherited except `keep` (pipes, such as the
+    process sentinel, and standard streams stay)."""
+    import stat
+
+    folder = "/proc/self/fd"
+    if not os.path.isdir(folder):
+        return
+    for name in os.listdir(folder):
+        fd = int(name)
+        if fd <= 2 or fd == keep:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:  # the listing's own descriptor, already closed
+            pass
+
+
 def _lowest_free_descriptor() -> int:
     fd = 0
     while True:
@@ -183,5 +202,5 @@ def _deny_sockets() -> bool:
         return False
 
 
-__all__ = ["GUARD_ONLY", "NAMESPACE", "SECCOMP", "cap_descriptors", "confine", "describe",
-           "probe", "socket_filter"]
+__all__ = ["GUARD_ONLY", "NAMESPACE", "SECCOMP", "cap_descriptors", "close_inherited_sockets",
+           "confine", "describe", "probe", "socket_filter"]

@@ -331,7 +331,10 @@ def _disk_context():
 
 
 def _serve_memory(oxstore, memory_mb: int, connection, force_off: bool) -> None:
-    """An in-memory worker's life: sandbox, no new descriptors, memory cap, then answer."""
+    """An in-memory worker's life: drop the sockets inherited from the parent (its listening
+    and client sockets, and its ends of other workers' pipes, which would keep a worker alive
+    after the parent died), sandbox, no new descriptors, memory cap, then answer."""
+    sandbox.close_inherited_sockets(keep=connection.fileno())
     barriers = _enter_sandbox(force_off)
     sandbox.cap_descriptors()
     _cap_address_space(memory_mb)
