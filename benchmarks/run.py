@@ -377,7 +377,7 @@ class Bench:
 
         from lineage import Lineage
         from lineage.namespaces import PREFIXES
-        from lineage.sparql import Limits, QueryTimeout, check
+        from lineage.sparql import Limits, QueryTimeout, check, engine
         from lineage.sparql.guard import substitute
         from lineage.sparql.worker import run_in_worker
 
@@ -410,7 +410,7 @@ class Bench:
                 kind = check(bound_text).kind
                 row["layers"], _, _ = measure(
                     lambda text=bound_text, kind=kind: run_in_worker(
-                        lin.store.evaluator(check(text).text), kind, Limits()), reps=reps)
+                        engine.evaluator(lin.store, check(text).text), kind, Limits()), reps=reps)
             except QueryTimeout:
                 row.update(safe=None, rows=None, note="safe path hit its 30 s limit")
                 rows.append(row)

@@ -1,6 +1,7 @@
 """lineage: a sourced knowledge graph of institutional lineage, and the toolkit around it."""
 
-__version__ = "0.1.0"
+from .version import __version__
+
 __all__ = ["Lineage", "__version__"]
 
 

@@ -18,7 +18,7 @@ from .loading import load_data_files, open_store
 from .describe import Describer
 from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
 from .namespaces import LIN, ONTOLOGY_GRAPH, XSD, expand, shorten
-from .store import Store
+from .store import LocalStore, Store
 from .trace import DOWN, LineagePath, Trace, find_path, trace
 from .validate import ValidationReport, validate_store
 
@@ -76,10 +76,11 @@ class Lineage:
         `strict_sandbox` refuses user queries where no barrier below the guard holds;
         `query_workers` caps how many user queries run at once (default: from cores and
         memory) and `queue_wait` how long one waits for its turn (default: as long as it takes)."""
+        from .sparql import engine
         from .sparql.worker import PoolSettings
 
         target, names = open_store(store, data, bundled, writable)
-        target.worker_settings = PoolSettings(query_workers, queue_wait, strict=strict_sandbox)
+        engine.configure(target, PoolSettings(query_workers, queue_wait, strict=strict_sandbox))
         return cls(target, names, strict_sandbox)
 
     @property
@@ -216,7 +217,7 @@ class Lineage:
         if self.store.spec == "memory":
             self.add_files(files)
             return validate_store(self.store, self.graph_names)
-        scratch = Store.open("memory")
+        scratch = LocalStore.open("memory")
         graphs = self.store.graphs()
         scratch.add_quads(self.store.quads(graphs))
         names = {g: self.graph_names.get(g, g) for g in graphs}
@@ -246,9 +247,15 @@ class Lineage:
     def query_barrier(self) -> str:
         """Which barrier below the guard keeps a user's query off the network: 'network
         namespace + seccomp', one of them, or 'guard only'."""
-        from .sparql import sandbox
+        from .sparql import engine, sandbox
 
-        return sandbox.describe(self.store.query_barriers())
+        return sandbox.describe(engine.barriers(self.store))
+
+    def queries_refused_by_strict_sandbox(self) -> bool:
+        """Whether `strict_sandbox` refuses every user query here (no barrier below the guard)."""
+        from .sparql import engine
+
+        return self.strict_sandbox and not engine.barriers(self.store)
 
     def _validation_state(self) -> tuple[bool, int, int]:
         """(conforms, violations, warnings); for the untouched bundled graph in memory, taken

@@ -11,6 +11,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from .errors import AmbiguousNameError, NotFoundError
+from .labels import LabelChooser, english_and_chinese
 from .model import InstitutionRef, SearchHit
 from .classes import among, most_specific, superclasses
 from .namespaces import LIN, expand
@@ -55,17 +56,13 @@ def _literal_forms(name: str) -> str:
 
 def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
     """One institution's identity by IRI (None when the IRI is not an institution)."""
-    en = zh = None
-    types = set()
+    labels, types = [], set()
     for label, type_ in store.select(_ONE.format(iri=iri, types=_institution_types(store))):
         if type_ is not None:
             types.add(str(type_))
         elif label is not None:
-            lang = (label.language or "").lower()
-            if lang.startswith("en") and (en is None or lang == "en"):
-                en = str(label)
-            elif lang.startswith("zh") and (zh is None or lang == "zh"):
-                zh = str(label)
+            labels.append(label)
+    en, zh = english_and_chinese(labels)
     specific = most_specific(types, superclasses(store))
     return InstitutionRef(iri, en, zh, tuple(sorted(specific))) if types else None
 
@@ -104,17 +101,12 @@ class NameIndex:
     def build(cls, store: Store) -> "NameIndex":
         labels: dict[str, list[str]] = defaultdict(list)
         alts: dict[str, list[str]] = defaultdict(list)
-        en: dict[str, str] = {}
-        zh: dict[str, str] = {}
+        chosen = LabelChooser()
         for iri, prop, name in store.select(_NAMES.format(types=_institution_types(store))):
             key = str(iri)
             if prop == RDFS.label:
                 labels[key].append(str(name))
-                lang = (name.language or "").lower()
-                if lang == "en" or (lang.startswith("en") and key not in en):
-                    en[key] = str(name)
-                elif lang == "zh" or (lang.startswith("zh") and key not in zh):
-                    zh[key] = str(name)
+                chosen.add(key, name)
             elif prop == SKOS.altLabel:
                 alts[key].append(str(name))
         types: dict[str, set[str]] = defaultdict(set)
@@ -122,7 +114,7 @@ class NameIndex:
             types[str(iri)].add(str(type_))
         supers = superclasses(store)
         iris = set(labels) | set(alts) | set(types)
-        refs = {i: InstitutionRef(i, en.get(i), zh.get(i),
+        refs = {i: InstitutionRef(i, chosen.english(i), chosen.chinese(i),
                                   tuple(sorted(most_specific(types.get(i, ()), supers))))
                 for i in iris}
         return cls(refs, dict(labels), dict(alts))

@@ -311,7 +311,7 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
       lineage query --file my-query.rq --format json --timeout 10
     """
     from .sparql import canned
-    from .sparql.results import render
+    from .terminal import render_query_result
 
     if list_canned:
         click.echo(_render_canned_list(canned.load_all()))
@@ -326,7 +326,7 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
         if params:
             raise click.UsageError("--param only applies to canned queries (--name)")
         result = lineage.query(_read_query(text, query_file), **limits)
-    output = render(result, fmt)
+    output = render_query_result(result, fmt)
     click.echo(output, nl=not output.endswith("\n"))
     if result.truncated:
         click.echo(f"warning: output truncated at {max_rows} rows (--max-rows)", err=True)
@@ -611,7 +611,7 @@ def serve(obj: Context, host, port, allow_host, timeout, max_rows, memory_mb, wo
     click.echo(f"serving {where}/sparql, {where}/view and the query page {where}/ (Ctrl-C stops)")
     click.echo(f"query barrier: {lineage.query_barrier()}"
                + (" (--strict-sandbox: queries are refused)"
-                  if obj.strict_sandbox and not lineage.store.query_barriers() else ""))
+                  if lineage.queries_refused_by_strict_sandbox() else ""))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

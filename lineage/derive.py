@@ -76,7 +76,7 @@ def derive_update(store, scope: str = "?g1") -> str:
 
 
 def _add_edges(store, scope: str, rebuild: bool) -> None:
-    if not isinstance(store, Store):  # a remote engine: one update, run by the server
+    if store.is_remote:  # a remote engine: one update, run by the server
         drop = f"DROP SILENT GRAPH <{DERIVED_GRAPH}> ;\n" if rebuild else ""
         store.update(drop + derive_update(store, scope))
         return

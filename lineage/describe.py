@@ -11,6 +11,7 @@ from rdflib.namespace import RDFS, SKOS
 from .catalog import NameIndex
 from .classes import among, keep_most_specific, superclasses
 from .existence import lifespans
+from .labels import LabelChooser
 from .model import DateValue, EventFact, InstitutionDetail, InstitutionRef, MembershipFact, OtherFact
 from .namespaces import LIN, shorten
 from .sources import citations, source_refs, values as _values
@@ -126,13 +127,10 @@ class Describer:
         refs = {i: self.index.refs[i] for i in iris if i in self.index.refs}
         rest = iris - set(refs)
         if rest:
-            en: dict[str, str] = {}
-            zh: dict[str, str] = {}
+            chosen = LabelChooser()
             for node, label in self.store.select(_LABELS.format(values=_values(rest))):
-                lang = (label.language or "").lower()
-                (en if lang.startswith("en") else zh if lang.startswith("zh") else en).setdefault(
-                    str(node), str(label))
-            refs.update({i: InstitutionRef(i, en.get(i), zh.get(i)) for i in rest})
+                chosen.add(str(node), label)
+            refs.update({i: InstitutionRef(i, chosen.english(i), chosen.chinese(i)) for i in rest})
         return refs
 
     def _memberships(self, iri: str, rows: list[dict], cites) -> list[MembershipFact]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .classes import among, keep_most_specific, superclasses
 from .dates import not_after
 from .errors import UsageError
+from .labels import LabelChooser
 from .existence import ended_by, happened_by, lifespans, started_by
 from .model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
 from .namespaces import LIN, PENDING_STATUSES, expand, shorten
@@ -117,16 +118,15 @@ class Diff:
 
 def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
     """Labels (English, Chinese) and types of these nodes, read for them alone."""
-    en: dict[str, str] = {}
-    zh: dict[str, str] = {}
+    chosen = LabelChooser()
     types: dict[str, set[str]] = defaultdict(set)
     for chunk in chunks(sorted(iris)):
         for x, value in store.select_plain(_NAMES["type"].format(values=values(chunk))):
             types[str(x)].add(str(value))
         for x, value in store.select_plain(_NAMES["label"].format(values=values(chunk))):
-            lang = (getattr(value, "language", None) or "").lower()
-            (zh if lang.startswith("zh") else en).setdefault(str(x), str(value))
-    return {i: InstitutionRef(i, en.get(i), zh.get(i), tuple(sorted(types.get(i, ()))))
+            chosen.add(str(x), value)
+    return {i: InstitutionRef(i, chosen.english(i), chosen.chinese(i),
+                              tuple(sorted(types.get(i, ()))))
             for i in iris}
 
 

@@ -23,7 +23,6 @@ from .store import Store
 RDF_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld")
 NETWORK_FORMATS = ("gexf", "graphml", "csv")
 FORMATS = RDF_FORMATS + NETWORK_FORMATS
-STDOUT_FORMATS = FORMATS[:-1]  # csv writes two files
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ package carries different ones (a fingerprint is kept in the store's meta graph)
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,22 +15,18 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.namespace import DCTERMS
 
-from . import __version__, paths
+from . import paths
 from .derive import derive
 from .errors import UsageError
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
-from .store import Store
+from .store import LocalStore, Store, StoreSpec, parse_spec
 
 META_GRAPH = GRAPH["meta"]
 
 
 def bundle_fingerprint() -> str:
     """A digest of the package version, the ontology and the bundled graph files."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in [*paths.ontology_files(), *paths.graph_files()]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return paths.digest([*paths.ontology_files(), *paths.graph_files()])
 
 
 def bundled_graph(path: Path) -> str:
@@ -81,8 +76,9 @@ def graph_names(store: Store) -> dict[str, str]:
 def open_store(spec: str | None, data: Sequence[str | Path] = (), bundled: bool = True,
                writable: bool = False) -> tuple[Store, dict[str, str]]:
     """A store ready for questions: memory (filled now) or on disk (filled once, kept)."""
-    if not spec or spec == "memory":
-        store = Store.open("memory")
+    parsed = parse_spec(spec)
+    if parsed.kind == "memory":
+        store = LocalStore.open("memory")
         names = load_bundle(store, bundled)
         load_data_files(store, data, names)
         derive(store)
@@ -90,27 +86,27 @@ def open_store(spec: str | None, data: Sequence[str | Path] = (), bundled: bool 
     if data:
         raise UsageError("--data adds files for one run of the in-memory store; to add them to "
                          f"{spec} use `lineage --store {spec} import FILE...`")
-    store = _open_on_disk(spec, writable)
+    store = _open_on_disk(parsed, writable)
     return store, graph_names(store)
 
 
-def _open_on_disk(spec: str, writable: bool) -> Store:
+def _open_on_disk(parsed: StoreSpec, writable: bool) -> Store:
     fingerprint = bundle_fingerprint()
-    kind, _, path = spec.partition(":")
-    if kind == "sparql":
+    spec = parsed.text
+    if parsed.kind == "sparql":
         return _open_remote(spec, fingerprint)
-    if kind == "oxigraph" and path and not writable and Path(path).is_dir():
-        store = Store.open(spec, writable=False)
+    if not writable and Path(parsed.location).is_dir():
+        store = LocalStore.open(spec, writable=False)
         if _stored_fingerprint(store) == fingerprint:
             return store
         store.close()
-    store = Store.open(spec, writable=True)
+    store = LocalStore.open(spec, writable=True)
     if _stored_fingerprint(store) != fingerprint:
         _fill(store, fingerprint)
-        store._ox.flush()
+        store.flush()
         if not writable:  # filled once; from now on read-only, like every later open
             store.close()
-            return Store.open(spec, writable=False)
+            return LocalStore.open(spec, writable=False)
     return store
 
 

@@ -73,8 +73,6 @@ DERIVED_PROPERTIES = (
     LIN.managingUnit,
 )
 
-DATE_TYPES = (XSD.date, XSD.gYearMonth, XSD.gYear)
-
 
 def sparql_prologue() -> str:
     """The PREFIX lines for every project prefix, for engines that take no prefix map."""

@@ -18,6 +18,7 @@ import networkx as nx
 
 from .allocation import paused_gc
 from .classes import among, keep_most_specific, most_specific, subclasses, superclasses
+from .labels import LabelChooser
 from .model import DateValue, InstitutionRef, SourceRef
 from .namespaces import LIN, NON_LINEAGE_EVENTS, shorten
 from .sources import chunks as _chunks, citations, values as _values
@@ -256,12 +257,9 @@ def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: bool = False) 
     established = {}
     for i, value in facts["established"]:
         established.setdefault(i, DateValue.from_literal(value))
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    chosen = LabelChooser()
     for i, label in facts["label"]:
-        lang = (getattr(label, "language", None) or "").lower()
-        slot = "label_zh" if lang.startswith("zh") else "label_en"
-        if slot not in labels[i] or lang in ("en", "zh"):
-            labels[i][slot] = str(label)
+        chosen.add(i, label)
     types: dict[str, set[str]] = defaultdict(set)
     for i, value in facts["type"]:
         types[i].add(value)
@@ -269,8 +267,10 @@ def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: bool = False) 
         for n in g.nodes:
             mine = types.get(n, set())
             specific = most_specific(mine, supers)
+            labels = {slot: text for slot, text in (("label_en", chosen.english(n)),
+                                                    ("label_zh", chosen.chinese(n))) if text}
             g.nodes[n].update(types=tuple(sorted(specific)), established=established.get(n),
-                              **labels.get(n, {}))
+                              **labels)
 
 
 def _node_facts(store: Store, kind: str, nodes: set[str], whole: bool) -> list[tuple]:

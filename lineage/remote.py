@@ -22,8 +22,8 @@ from rdflib.term import Node
 
 from .errors import UsageError
 from .namespaces import GRAPH, sparql_prologue
-from .store import (Rows, TermMemo, read_input_file, rdf_format_for, rows_of, to_oxigraph,
-                    to_plain, to_rdflib)
+from .store import (Rows, TermMemo, parse_spec, parsed_quads, read_input_file, rdf_format_for, rows_of,
+                    to_oxigraph, to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -53,22 +53,11 @@ class RemoteQuery:
 
     url: str
     query: str
-    bindings: dict
     timeout: float = _TIMEOUT
     graph: bool = False  # a CONSTRUCT or DESCRIBE
 
     def __call__(self):
-        return _request_results(self.url, _with_values(self.query, self.bindings), self.timeout,
-                                self.graph)
-
-
-def _with_values(query: str, bindings: dict) -> str:
-    """Bind canned-query parameters with a trailing VALUES clause (terms serialised safely)."""
-    if not bindings:
-        return query
-    names = " ".join(f"?{k}" for k in bindings)
-    terms = " ".join(_nt(v) for v in bindings.values())
-    return f"{query}\nVALUES ({names}) {{ ({terms}) }}"
+        return _request_results(self.url, self.query, self.timeout, self.graph)
 
 
 def _post(url: str, data: dict, accept: str, timeout: float) -> tuple[str, bytes]:
@@ -109,12 +98,13 @@ class RemoteStore:
     """The Store interface over a SPARQL 1.1 Protocol endpoint."""
 
     path = None
+    is_remote = True
 
     def __init__(self, spec: str):
         self.spec = spec
         self.warnings: list[str] = []  # what the caller should tell the user (see loading)
         self.generation = 0  # bumped by every write lineage makes (see lineage.classes)
-        urls = spec.partition(":")[2].split(",")
+        urls = parse_spec(spec).location.split(",")
         self.query_url = urls[0].strip()
         self.update_url = urls[1].strip() if len(urls) > 1 and urls[1].strip() else None
         if not self.query_url.startswith(("http://", "https://")):
@@ -122,7 +112,10 @@ class RemoteStore:
         self.read_only = self.update_url is None
 
     def close(self) -> None:
-        pass
+        """Nothing to release: every request is its own connection."""
+
+    def flush(self) -> None:
+        """Nothing to flush: the server makes its writes durable itself."""
 
     # -- reading -------------------------------------------------------------------------
     def _results(self, query: str, graph: bool = False):
@@ -134,9 +127,6 @@ class RemoteStore:
     def select_plain(self, query: str) -> Rows:
         return rows_of(self._results(query), to_plain)
 
-    def ask(self, query: str) -> bool:
-        return bool(self._results(query))
-
     @functools.cached_property
     def speaks_lateral(self) -> bool:
         """Whether the server reads LATERAL (Oxigraph and Jena do): such servers run the canned
@@ -147,14 +137,12 @@ class RemoteStore:
             return False
         return True
 
-    def evaluator(self, query: str, bindings: dict | None = None, kind: str = "SELECT"):
-        return RemoteQuery(self.query_url, sparql_prologue() + query, dict(bindings or {}),
-                           graph=kind in _GRAPH_FORMS)
+    def remote_query(self, query: str, kind: str = "SELECT") -> "RemoteQuery":
+        """A checked user query, ready for a one-off worker to send to the server."""
+        return RemoteQuery(self.query_url, sparql_prologue() + query, graph=kind in _GRAPH_FORMS)
 
-    def query_barriers(self) -> tuple[str, ...]:
-        """None: a remote store's queries run on its server, so the local worker needs the
-        network; the guard, and the server's own configuration, stand instead."""
-        return ()
+    def on_change(self, listener) -> None:
+        """Nothing to drop: a remote store's queries always read the server's current data."""
 
     def graphs(self) -> list[str]:
         """lineage's named graphs on the server (not the server's own system graphs)."""
@@ -227,13 +215,7 @@ class RemoteStore:
     def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False,
                    replace: bool = False) -> None:
         """Parse RDF locally (strictly) and send it to the server in one update."""
-        from .errors import InputError
-        from .ingest.rdf import parse_rdf
-
-        quads, problems = parse_rdf(name, data, fmt, graph)
-        if problems:
-            raise InputError(problems[0].message, file=name, line=problems[0].line,
-                             column=problems[0].column)
+        quads = parsed_quads(data, fmt, graph, name)
         self.add_quads(quads, replace_graphs=[graph] if replace else ())
 
     def load_store_graph(self, other, graph: str) -> None:

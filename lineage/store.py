@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -153,6 +154,23 @@ def rdf_format_for(path: Path) -> ox.RdfFormat:
     return fmt
 
 
+def syntax_error(exc: SyntaxError, name: str) -> InputError:
+    """The engine's parse error as an InputError naming the file, line and column."""
+    message = str(exc.msg if hasattr(exc, "msg") else exc)
+    message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
+    return InputError(message, file=name, line=exc.lineno, column=exc.offset)
+
+
+def parsed_quads(data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> list:
+    """Every statement of RDF bytes as a quad in `graph` (whatever graph the file names),
+    parsed strictly: a syntax error is an InputError naming line and column."""
+    target = ox.NamedNode(graph)
+    try:
+        return [ox.Quad(q.subject, q.predicate, q.object, target) for q in ox.parse(data, format=fmt)]
+    except SyntaxError as exc:
+        raise syntax_error(exc, name) from None
+
+
 def read_input_file(path: Path) -> bytes:
     """The bytes of a user's file, or an InputError with a one-line reason."""
     try:
@@ -178,9 +196,31 @@ def staging_graph(graph: str) -> str:
     return f"{STAGING_GRAPHS}{graph}"
 
 
+@dataclass(frozen=True)
+class StoreSpec:
+    """A parsed store spec: its kind ('memory', 'oxigraph' or 'sparql') and where it is."""
+
+    text: str
+    kind: str
+    location: str = ""
+
+
+def parse_spec(spec: str | None) -> StoreSpec:
+    """Read a store spec: 'memory' (the default), 'oxigraph:DIR' (on disk) or
+    'sparql:QUERY_URL[,UPDATE_URL]' (a SPARQL 1.1 server)."""
+    text = spec or "memory"
+    if text == "memory":
+        return StoreSpec(text, "memory")
+    kind, _, rest = text.partition(":")
+    if kind in ("oxigraph", "sparql") and rest:
+        return StoreSpec(text, kind, rest)
+    raise UsageError(f"unknown store {text!r}; use 'memory', 'oxigraph:DIR' or "
+                     "'sparql:QUERY_URL[,UPDATE_URL]'")
+
+
 def _writes(method):
-    """Mark a Store method that writes: its query workers (which read a snapshot) are dropped
-    once the write is done, so the next query sees it."""
+    """Mark a LocalStore method that writes: the change listeners (query workers, which read a
+    snapshot) hear of it once the write is done, so the next query sees it."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
@@ -190,39 +230,104 @@ def _writes(method):
     return wrapper
 
 
-class Store:
+class Store(Protocol):
+    """What the library asks of a store, local (LocalStore) or a SPARQL server (RemoteStore).
+
+    Terms cross this boundary in two forms, each for its callers' hot path: `select` gives
+    rdflib terms (what users and rdflib-based code expect), `select_plain` gives plain strings
+    (IRIs) and PlainLiterals, which cost a third as much for the library's bulk projections;
+    quads for writing and copying are the engine's own, never converted."""
+
+    spec: str
+    path: str | None
+    read_only: bool
+    is_remote: bool
+    generation: int  # bumped by every write lineage makes (caches of derived facts compare it)
+
+    @property
+    def speaks_lateral(self) -> bool:
+        """Whether the engine reads LATERAL (else the portable canned queries are used)."""
+
+    def select(self, query: str) -> Rows:
+        """A trusted SELECT (project prefixes bound, default graph = union of all graphs)."""
+
+    def select_plain(self, query: str) -> Rows:
+        """select() with plain terms (see to_plain)."""
+
+    def construct(self, query: str) -> list:
+        """The triples of a trusted CONSTRUCT, prefixes bound."""
+
+    def graphs(self) -> list[str]:
+        """lineage's named graphs, sorted."""
+
+    def quads(self, graphs: Iterable[str]) -> list:
+        """Every quad of some named graphs."""
+
+    def graph_triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
+        """One named graph's triples as rdflib terms."""
+
+    def to_rdflib(self, exclude: Iterable[str] = ()) -> Graph:
+        """The union graph (minus some named graphs) as an rdflib Graph."""
+
+    def __len__(self) -> int:
+        """How many quads the store holds."""
+
+    def update(self, update: str) -> None:
+        """A trusted SPARQL update, in one transaction."""
+
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
+        """Add quads in one transaction, emptying `replace_graphs` in the same one."""
+
+    def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """Make a named graph hold exactly these triples."""
+
+    def load_file(self, path: Path, graph: str) -> None:
+        """Parse one RDF file strictly into a named graph, all or nothing."""
+
+    def load_bytes(self, data: bytes, fmt: ox.RdfFormat, graph: str, name: str,
+                   bulk: bool = False, replace: bool = False) -> None:
+        """Parse RDF bytes strictly into a named graph, all or nothing."""
+
+    def load_store_graph(self, other: "Store", graph: str) -> None:
+        """Copy one named graph of another store into this one."""
+
+    def on_change(self, listener) -> None:
+        """Call `listener()` after every write and on close."""
+
+    def flush(self) -> None:
+        """Make written data durable and quick to reopen (a no-op where that is not needed)."""
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+class LocalStore:
     """A pyoxigraph store (in memory or on disk) with the few operations the library needs."""
 
     speaks_lateral = True  # pyoxigraph reads every canned query as written
+    is_remote = False
 
     def __init__(self, spec: str = "memory", oxstore: ox.Store | None = None,
                  path: str | None = None, read_only: bool = False):
         self.spec = spec
         self.path, self.read_only = path, read_only
         self._ox = oxstore if oxstore is not None else ox.Store()
-        self._query_workers = None
+        self._listeners: list = []
         self.generation = 0  # bumped by every write (caches of derived facts compare it)
-        self.worker_settings = None  # lineage.sparql.worker.PoolSettings; None: defaults
 
     @classmethod
-    def open(cls, spec: str | None, writable: bool = True) -> "Store":
-        """Open the store a spec names: 'memory' (default) or 'oxigraph:DIR' (on disk;
-        read-only when not `writable`, so readers work alongside a writer)."""
-        spec = spec or "memory"
-        if spec == "memory":
+    def open(cls, spec: str | None, writable: bool = True) -> "LocalStore":
+        """Open the local store a spec names: 'memory' or 'oxigraph:DIR' (read-only when not
+        `writable`, so readers work alongside a writer)."""
+        parsed = parse_spec(spec)
+        if parsed.kind == "memory":
             return cls("memory")
-        kind, _, rest = spec.partition(":")
-        if kind == "oxigraph" and rest:
-            return cls.on_disk(rest, writable)
-        if kind == "sparql" and rest:
-            from .remote import RemoteStore
-
-            return RemoteStore(spec)
-        raise UsageError(f"unknown store {spec!r}; use 'memory', 'oxigraph:DIR' or "
-                         "'sparql:QUERY_URL[,UPDATE_URL]'")
+        if parsed.kind == "oxigraph":
+            return cls.on_disk(parsed.location, writable)
+        raise UsageError(f"{parsed.text} is not a local store; use 'memory' or 'oxigraph:DIR'")
 
     @classmethod
-    def on_disk(cls, path: str, writable: bool) -> "Store":
+    def on_disk(cls, path: str, writable: bool) -> "LocalStore":
         try:
             if writable:
                 store = cls(f"oxigraph:{path}", ox.Store(path), path=path)
@@ -239,16 +344,25 @@ class Store:
         """Release the on-disk store (and its lock). A writer flushes first, so the next
         read-only open finds the data in table files instead of replaying a long log."""
         self._changed()
-        if self._ox is not None and self.path is not None and not self.read_only:
-            with ENGINE_LOCK:
-                self._ox.flush()
+        if self._ox is not None:
+            self.flush()
         self._ox = None
 
+    def on_change(self, listener) -> None:
+        """Call `listener()` after every write and on close (query workers, which read a
+        snapshot, are dropped that way)."""
+        self._listeners.append(listener)
+
+    def flush(self) -> None:
+        """Write an on-disk store's log into its table files (faster to open next time)."""
+        if self.path is not None and not self.read_only:
+            with ENGINE_LOCK:
+                self._ox.flush()
+
     def _changed(self) -> None:
-        """Query workers read a snapshot of an on-disk store: drop them after any write."""
         self.generation += 1
-        if self._query_workers is not None:
-            self._query_workers.invalidate()
+        for listener in self._listeners:
+            listener()
 
     # -- writing -------------------------------------------------------------------------
     def load_file(self, path: Path, graph: str) -> None:
@@ -274,9 +388,7 @@ class Store:
                 else:
                     self._write(data, fmt, ox.NamedNode(graph), bulk=False)
         except SyntaxError as exc:
-            message = str(exc.msg if hasattr(exc, "msg") else exc)
-            message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
-            raise InputError(message, file=name, line=exc.lineno, column=exc.offset) from None
+            raise syntax_error(exc, name) from None
 
     def _bulk_load(self, data: bytes, fmt: ox.RdfFormat, graph: ox.NamedNode) -> None:
         for _ in ox.parse(data, format=fmt):  # a syntax error stops here, before any write
@@ -346,7 +458,7 @@ class Store:
                 self._ox.extend(quads)
 
     @_writes
-    def load_store_graph(self, other: "Store", graph: str) -> None:
+    def load_store_graph(self, other: Store, graph: str) -> None:
         """Copy one named graph of another store into this one."""
         quads = other.quads([graph])
         with ENGINE_LOCK:
@@ -379,34 +491,9 @@ class Store:
             solutions = self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
             return rows_of(solutions, to_plain)
 
-    def ask(self, query: str) -> bool:
-        with ENGINE_LOCK:
-            return bool(self._ox.query(query, prefixes=PREFIXES, use_default_graph_as_union=True))
-
-    def evaluator(self, query: str, bindings: dict | None = None, kind: str = "SELECT"):
-        """The (checked) query, addressed to this store's pool of sandboxed query workers
-        (`kind`, the query form, matters to remote stores only)."""
-        from .sparql.worker import PoolQuery
-
-        return PoolQuery(query, dict(bindings or {}), self.query_workers())
-
-    def query_workers(self):
-        """The store's pool of long-lived, sandboxed query workers, started on first use."""
-        if self._query_workers is None:
-            from .sparql.worker import DiskWorkers, MemoryWorkers, PoolSettings, WorkerPool
-
-            starter = DiskWorkers(self.path) if self.path is not None else MemoryWorkers(self._ox)
-            self._query_workers = WorkerPool(starter, self.worker_settings or PoolSettings())
-        return self._query_workers
-
-    def query_barriers(self) -> tuple[str, ...]:
-        """The barriers below the query guard that this store's query workers hold."""
-        from .sparql import sandbox
-
-        pool = self._query_workers
-        if pool is not None and pool.barriers is not None:
-            return pool.barriers
-        return sandbox.probe()
+    def engine_store(self) -> ox.Store:
+        """The engine's own store object, for the query workers that fork from it."""
+        return self._ox
 
     def graphs(self) -> list[str]:
         with ENGINE_LOCK:

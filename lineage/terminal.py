@@ -11,11 +11,13 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from rdflib import BNode, URIRef
 from wcwidth import wcswidth
 
 from .model import InstitutionDetail, Info, SearchHit, SourceRef
 from .validate import ValidationReport
 from .namespaces import shorten
+from .sparql.results import QueryResult, render
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -374,3 +376,30 @@ def render_diff(d) -> str:
                   f"no start date, {undated.get('events', 0)} event(s), "
                   f"{undated.get('memberships', 0)} membership(s)"]
     return "\n".join(lines)
+
+
+def _display(term) -> str:
+    """A result term as a table shows it: prefixed IRIs, blank nodes as _:id, literals as text."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return shorten(str(term))
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def query_table(result: QueryResult) -> str:
+    """A SELECT as a text table with its row count, an ASK as true/false."""
+    if result.kind == "ASK":
+        return "true" if result.boolean else "false"
+    text = table(result.variables, [[_display(t) for t in row] for row in result.rows])
+    return text + f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}" + (
+        ", TRUNCATED at --max-rows)" if result.truncated else ")")
+
+
+def render_query_result(result: QueryResult, fmt: str) -> str:
+    """A query result in one of sparql.FORMATS; `table` shows graph results as Turtle."""
+    if fmt == "table" and not result.is_graph:
+        return query_table(result)
+    return render(result, "ttl" if fmt == "table" else fmt)

@@ -1,28 +1,21 @@
 """Remember the validation state of the unchanged bundled graph, so `lineage info` need not
 run pySHACL (seconds) on every call. The key digests everything the answer depends on: the
-package version, the ontology, the shapes, the bundled graph and the checking code."""
+package version, the ontology, the shapes, the bundled graph and every file of the package,
+so no edit to the code can leave a stale "valid"."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
-from . import __version__, paths
-
-_CODE = ("validate.py", "derive.py", "loading.py")
+from . import paths
 
 
 def cache_key() -> str:
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
     files = [*paths.ontology_files(), paths.shapes_file(), *paths.graph_files(),
-             *(package / name for name in _CODE)]
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:32]
+             *paths.package_files()]
+    return paths.digest(files)[:32]
 
 
 def _cache_file(key: str) -> Path:

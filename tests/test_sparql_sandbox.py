@@ -11,7 +11,7 @@ import pytest
 
 from lineage import Lineage
 from lineage.server import App, ServerConfig
-from lineage.sparql import QueryError, QueryRefused, SandboxUnavailable, sandbox
+from lineage.sparql import QueryError, QueryRefused, SandboxUnavailable, engine, sandbox
 from lineage.sparql.worker import Limits, run_in_worker
 
 
@@ -48,7 +48,7 @@ def barrier_off():
 
 def _fresh_workers(lineage: Lineage) -> None:
     """Drop idle workers, so the next query starts one under the current switch."""
-    lineage.store.query_workers().invalidate()
+    engine.workers(lineage.store).invalidate()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_every_form_is_refused_and_makes_no_request(request, bundled, disk, list
 
 def _service_past_the_guard(lineage, url: str, path: str) -> None:
     """Hand a SERVICE query straight to a worker, as if the guard had missed it."""
-    evaluate = lineage.store.evaluator(f"SELECT * WHERE {{ SERVICE <{url}/{path}> {{ ?s ?p ?o }} }}")
+    evaluate = engine.evaluator(lineage.store, f"SELECT * WHERE {{ SERVICE <{url}/{path}> {{ ?s ?p ?o }} }}")
     try:
         run_in_worker(evaluate, "SELECT", Limits(timeout=20))
     except QueryError:
@@ -114,7 +114,7 @@ def test_the_barrier_alone_stops_a_service_the_guard_missed(bundled, disk, liste
     before = len(hits)
     _service_past_the_guard(lineage, url, f"barrier-{where}")
     assert len(hits) == before
-    assert lineage.store.query_workers().barriers == sandbox.probe()
+    assert engine.workers(lineage.store).barriers == sandbox.probe()
 
 
 def test_without_the_barrier_the_same_query_would_reach_the_network(bundled, listener,
@@ -123,7 +123,7 @@ def test_without_the_barrier_the_same_query_would_reach_the_network(bundled, lis
     _fresh_workers(bundled)
     url, hits = listener
     _service_past_the_guard(bundled, url, "control")
-    assert f"/control" in hits
+    assert "/control" in hits
     _fresh_workers(bundled)
 
 
@@ -292,10 +292,11 @@ def test_generated_forms_through_each_store_with_the_barrier_off(request, bundle
 _KILLED_PARENT = """
 import os, signal, sys
 from lineage import Lineage
+from lineage.sparql import engine
 lineage = Lineage.open()
 lineage.query("ASK { ?s ?p ?o }")
 lineage.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1", memory_mb=1024)  # a second worker
-print(" ".join(str(p.pid) for p in lineage.store.query_workers().processes()), flush=True)
+print(" ".join(str(p.pid) for p in engine.workers(lineage.store).processes()), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
 

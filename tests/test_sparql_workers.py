@@ -7,7 +7,7 @@ import pytest
 from conftest import hammer
 
 from lineage import Lineage
-from lineage.sparql import QueryError, QuerySyntaxError, QueryTimeout
+from lineage.sparql import QueryError, QuerySyntaxError, QueryTimeout, engine
 from lineage.sparql.worker import Limits, run_in_worker
 
 BASE = "https://w3id.org/lineage/id/"
@@ -43,7 +43,7 @@ def _count(lin: Lineage) -> int:
 
 
 def _pool(lin: Lineage):
-    return lin.store._query_workers
+    return engine.workers(lin.store)
 
 
 def test_workers_are_reused_between_queries(disk):
@@ -106,7 +106,7 @@ def test_disk_worker_has_no_network_even_past_the_guard(disk, listener):
     """Defence in depth: a SERVICE handed straight to a worker (as if the guard had missed
     it) finds no network, where the kernel lets the worker leave it."""
     url, hits = listener
-    evaluate = disk.store.evaluator(f"SELECT * WHERE {{ SERVICE <{url}/x> {{ ?s ?p ?o }} }}")
+    evaluate = engine.evaluator(disk.store, f"SELECT * WHERE {{ SERVICE <{url}/x> {{ ?s ?p ?o }} }}")
     try:
         run_in_worker(evaluate, "SELECT", Limits(timeout=20))
     except QueryError:

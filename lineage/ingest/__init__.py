@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, RDFS
 
 from ..namespaces import GRAPH, ONTOLOGY_GRAPH
 from ..errors import InputError
-from ..store import Store, to_oxigraph
+from ..store import LocalStore, Store, to_oxigraph
 from .collisions import check_reused_ids
 from .mapping import References, Vocabulary, mint, row_triples, slugify
 from .problems import ImportRefused, Problem
@@ -44,10 +44,6 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     validated: bool = True
     dry_run: bool = False
-
-
-def supported(path: Path) -> bool:
-    return rdf_format(path) is not None or path.suffix.lower() in TABULAR_SUFFIXES
 
 
 def graph_for(path: Path, prefix: str = "import") -> str:
@@ -256,7 +252,7 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
     from ..derive import derive
     from ..validate import validate_store
 
-    scratch = Store("scratch")
+    scratch = LocalStore("scratch")
     scratch.load_store_graph(store, str(ONTOLOGY_GRAPH))
     scratch.add_quads(quads)
     new_subjects = {q.subject.value for q in quads}

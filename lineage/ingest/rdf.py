@@ -13,13 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..namespaces import DERIVED_PROPERTIES, shorten
+from ..store import RDF_FORMATS
 from .problems import Problem
 
 _DERIVED = frozenset(str(p) for p in DERIVED_PROPERTIES)
 
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
-                ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
-                ".nq": ox.RdfFormat.N_QUADS, ".jsonld": ox.RdfFormat.JSON_LD}
 REFUSED_SUFFIXES = {".rdf": "RDF/XML", ".owl": "RDF/XML", ".xml": "XML", ".n3": "N3"}
 _HOSTILE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 
@@ -99,4 +97,5 @@ def _line_of(data: bytes, *needles: str) -> int | None:
 
 
 def rdf_format(path: Path):
-    return RDF_SUFFIXES.get(path.suffix.lower())
+    """The parser for a file name, or None when lineage does not read RDF of that kind."""
+    return RDF_FORMATS.get(path.suffix.lower())

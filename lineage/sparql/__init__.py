@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from rdflib.term import Node
 
 from ..store import Store
+from . import engine
 from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check,
                     explain_syntax_error, substitute)
 from .results import FORMATS, QueryResult, RowDecoder, render
@@ -17,7 +18,7 @@ from .worker import (EngineSyntaxError, Limits, QueryBusy, QueryLimitExceeded, Q
                      SandboxUnavailable, run_in_worker)
 
 __all__ = ["FORMATS", "Limits", "QueryBusy", "QueryError", "QueryLimitExceeded", "QueryRefused",
-           "QueryResult", "QuerySyntaxError", "QueryTimeout", "SandboxUnavailable", "check",
+           "QueryResult", "QuerySyntaxError", "QueryTimeout", "SandboxUnavailable", "check", "engine",
            "render", "run_query"]
 
 
@@ -31,9 +32,9 @@ def run_query(store: Store, text: str, limits: Limits = Limits(),
     """
     text = substitute(text, bindings or {})
     checked: CheckedQuery = check(text)
-    if strict and not store.query_barriers():
+    if strict and not engine.barriers(store):
         raise SandboxUnavailable()
-    evaluate = store.evaluator(checked.text, kind=checked.kind)
+    evaluate = engine.evaluator(store, checked.text, kind=checked.kind)
     try:
         raw = run_in_worker(evaluate, checked.kind, limits, RowDecoder())
     except EngineSyntaxError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..namespaces import PREFIXES, shorten
+from ..namespaces import PREFIXES
 from ..store import TermMemo, to_oxigraph
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -73,26 +73,6 @@ class QueryResult:
 
 
 # -- formats ---------------------------------------------------------------------------------
-def _display(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return shorten(str(term))
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-def to_table(result: QueryResult) -> str:
-    from ..terminal import table
-
-    if result.kind == "ASK":
-        return "true" if result.boolean else "false"
-    text = table(result.variables, [[_display(t) for t in row] for row in result.rows])
-    return text + f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}" + (
-        ", TRUNCATED at --max-rows)" if result.truncated else ")")
-
-
 def _csv_value(term: Node | None) -> str:
     if term is None:
         return ""
@@ -166,12 +146,13 @@ def to_turtle(result: QueryResult) -> str:
 
 
 def render(result: QueryResult, fmt: str) -> str:
-    """The result in one of FORMATS; ttl only for graph results, table/csv/tsv/json for rows."""
-    if fmt == "ttl" or (result.is_graph and fmt == "table"):
+    """The result as csv, tsv, json or (for graph results) ttl; the text table is an output of
+    the terminal (lineage.terminal.render_query_result)."""
+    if fmt == "ttl":
         if not result.is_graph:
             from .guard import QueryError
 
             raise QueryError("--format ttl is for CONSTRUCT and DESCRIBE queries; "
                              "use table, csv, tsv or json for SELECT and ASK")
         return to_turtle(result)
-    return {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}[fmt](result)
+    return {"csv": to_csv, "tsv": to_tsv, "json": to_json}[fmt](result)

@@ -131,7 +131,6 @@ class PoolQuery:
     """A query for a store's pool of sandboxed workers."""
 
     query: str
-    bindings: dict
     pool: "WorkerPool"
 
 
@@ -218,7 +217,7 @@ class WorkerPool:
         started = time.monotonic()
         worker, generation = self._take(limits.memory_mb)
         try:
-            worker.connection.send((query.query, query.bindings, kind, limits))
+            worker.connection.send((query.query, kind, limits))
             result = _collect(worker.connection, worker.process, kind, limits, started, decode)
         except (EngineSyntaxError, _ReportedError):
             self._give_back(worker, generation)
@@ -372,18 +371,16 @@ def _enter_sandbox(force_off: bool) -> tuple[str, ...]:
 
 
 def _answer_requests(store: ox.Store, connection) -> None:
-    """Answer (query, bindings, kind, limits) requests until the pipe closes."""
+    """Answer (query, kind, limits) requests until the pipe closes."""
     from ..namespaces import PREFIXES
 
     while True:
         try:
-            query, bindings, kind, limits = connection.recv()
+            query, kind, limits = connection.recv()
         except (EOFError, OSError):
             os._exit(0)
         try:
-            substitutions = {ox.Variable(k): v for k, v in bindings.items()} or None
-            answer = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                 substitutions=substitutions)
+            answer = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
             _stream(answer, kind, limits, connection)
         except MemoryError:
             os._exit(134)
