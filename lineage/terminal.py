@@ -10,14 +10,16 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rdflib import BNode, URIRef
 from wcwidth import wcswidth
 
 from .model import InstitutionDetail, Info, SearchHit, SourceRef
-from .validate import ValidationReport
 from .namespaces import shorten
-from .sparql.results import QueryResult, render
+
+if TYPE_CHECKING:  # the trace and search paths should not pay for rdflib and the query layer
+    from .sparql.results import QueryResult
+    from .validate import ValidationReport
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -380,6 +382,8 @@ def render_diff(d) -> str:
 
 def _display(term) -> str:
     """A result term as a table shows it: prefixed IRIs, blank nodes as _:id, literals as text."""
+    from rdflib import BNode, URIRef
+
     if term is None:
         return ""
     if isinstance(term, URIRef):
@@ -400,6 +404,8 @@ def query_table(result: QueryResult) -> str:
 
 def render_query_result(result: QueryResult, fmt: str) -> str:
     """A query result in one of sparql.FORMATS; `table` shows graph results as Turtle."""
+    from .sparql.results import render
+
     if fmt == "table" and not result.is_graph:
         return query_table(result)
     return render(result, "ttl" if fmt == "table" else fmt)
