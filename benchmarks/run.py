@@ -455,7 +455,7 @@ class Bench:
         from rdflib import URIRef
 
         from lineage import paths
-        from lineage.loading import bundled_graph
+        from lineage.ingest.loading import bundled_graph
         from lineage.namespaces import GRAPH, ONTOLOGY_GRAPH
         from lineage.sparql.guard import substitute
 

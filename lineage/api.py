@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from .catalog import NameIndex, resolve_fast
-from .classes import among, class_pairs
+from .graph.search import NameIndex, resolve_fast
+from .graph.classes import among, class_pairs
 from .dates import parse_user_date
 from .errors import UsageError
-from .derive import derive, derive_graph
-from .loading import load_data_files, open_store
-from .describe import Describer
+from .graph.derive import derive, derive_graph
+from .ingest.loading import load_data_files, open_store
+from .graph.show import Describer
 from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
 from .namespaces import LIN, ONTOLOGY_GRAPH, XSD, expand, shorten
-from .store import LocalStore, Store
-from .trace import DOWN, LineagePath, Trace, find_path, trace
-from .validate import ValidationReport, validate_store
+from .store.local import LocalStore, Store
+from .analysis.trace import DOWN, LineagePath, Trace, find_path, trace
+from .graph.validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
-    from .diff import Diff
+    from .analysis.diff import Diff
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
@@ -121,7 +121,7 @@ class Lineage:
         """The graph in an exchange format: bytes, or {file name: bytes} for csv (see
         export.to_csv_files for `raw_cells` and `bom`). `as_of` (YYYY, YYYY-MM or
         YYYY-MM-DD) leaves out what the existence rule places later."""
-        from . import export
+        from .outputs import export
 
         if as_of is not None:
             as_of = parse_user_date(as_of)
@@ -172,7 +172,7 @@ class Lineage:
         YYYY-MM-DD, read as `trace --as-of` reads them): institutions that appeared and
         ended, events by kind, memberships that began and ended, events pending at TO and
         counts by programme; around `focus` (`depth` hops) or over the whole graph."""
-        from .diff import diff
+        from .analysis.diff import diff
 
         from_date = parse_user_date(from_date, "FROM")
         to_date = parse_user_date(to_date, "TO")
@@ -193,7 +193,7 @@ class Lineage:
         established; `layout` is "force" or "timeline"; `diff` (FROM, TO) draws the record as
         of TO with what is new, ended and unchanged since FROM marked (as `diff` reads them).
         Write it with views.write_view."""
-        from .views import build_view, render_page
+        from .outputs.views import build_view, render_page
 
         diff_from = None
         if diff is not None and not all(diff):
@@ -260,7 +260,7 @@ class Lineage:
     def _validation_state(self) -> tuple[bool, int, int]:
         """(conforms, violations, warnings); for the untouched bundled graph in memory, taken
         from the cache of an earlier identical check."""
-        from . import validation_cache
+        from .graph import validation_cache
 
         bundled_only = self.store.spec == "memory" and all(
             name == "ontology" or name.startswith("graphs/") for name in self.graph_names.values())

@@ -118,7 +118,7 @@ def info(obj: Context, fmt, no_validate):
       lineage info
       lineage --data my-centres.ttl info --format json
     """
-    from .terminal import render_info
+    from .outputs.terminal import render_info
 
     result = obj.lineage().info(validate=not no_validate)
     emit_json(result) if fmt == "json" else click.echo(render_info(result))
@@ -139,7 +139,7 @@ def search(obj: Context, text, fmt):
       lineage search 小麦
       lineage search "innovation center" --format json
     """
-    from .terminal import render_search
+    from .outputs.terminal import render_search
 
     hits = obj.lineage().search(text)
     if fmt == "json":
@@ -166,7 +166,7 @@ def show(obj: Context, name, fmt):
       lineage show "National Wheat Engineering Technology Research Center"
       lineage show 国家小麦工程技术研究中心 --format json
     """
-    from .terminal import render_show
+    from .outputs.terminal import render_show
 
     detail = obj.lineage().show(name)
     emit_json(detail) if fmt == "json" else click.echo(render_show(detail))
@@ -201,8 +201,8 @@ def trace(obj: Context, name, direction, depth, as_of, status, fmt):
       lineage trace 国家小麦技术创新中心 --up
       lineage trace "National Wheat Engineering Technology Research Center" --as-of 2021 --format json
     """
-    from .terminal import render_trace
-    from .trace import parse_statuses
+    from .outputs.terminal import render_trace
+    from .analysis.trace import parse_statuses
 
     statuses = parse_statuses(status) if status else None
     result = obj.lineage().trace(name, direction, depth, as_of, statuses)
@@ -236,7 +236,7 @@ def diff(obj: Context, from_date, to_date, focus, depth, fmt):
       lineage diff 2020 2023 --focus 国家小麦技术创新中心 --depth 2
     """
     from .errors import UsageError
-    from .terminal import render_diff
+    from .outputs.terminal import render_diff
 
     if depth is not None and not focus:
         raise UsageError("--depth applies only with --focus")
@@ -262,7 +262,7 @@ def path(obj: Context, start, end, via_units, fmt):
       lineage path "National Wheat Engineering Technology Research Center" 国家小麦技术创新中心
       lineage path 国家小麦技术创新中心 "Henan Agricultural University" --via-units
     """
-    from .terminal import render_path
+    from .outputs.terminal import render_path
 
     result = obj.lineage().path(start, end, via_units)
     if result is None:
@@ -311,7 +311,7 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
       lineage query --file my-query.rq --format json --timeout 10
     """
     from .sparql import canned
-    from .terminal import render_query_result
+    from .outputs.terminal import render_query_result
 
     if list_canned:
         click.echo(_render_canned_list(canned.load_all()))
@@ -345,7 +345,7 @@ def _read_query(text: str | None, query_file: str | None) -> str:
     elif query_file:
         from pathlib import Path
 
-        from .store import read_input_file
+        from .store.local import read_input_file
 
         data, source = read_input_file(Path(query_file)), query_file
     elif text:
@@ -414,7 +414,7 @@ def render(obj: Context, focus, depth, lineage_of, as_of, diff_dates, layout, ou
       lineage render --diff 2020 2023 --layout timeline
     """
     from .errors import UsageError
-    from .views import default_filename, write_view
+    from .outputs.views import default_filename, write_view
 
     if depth is not None and not focus:
         raise UsageError("--depth applies only with --focus")
@@ -636,7 +636,7 @@ def validate(obj: Context, files, fmt):
       lineage validate
       lineage validate my-centres.ttl
     """
-    from .terminal import render_violations
+    from .outputs.terminal import render_violations
 
     report = obj.lineage().validate(files)
     if fmt == "json":

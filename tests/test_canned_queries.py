@@ -175,7 +175,7 @@ def test_query_from_file_and_stdin(run, tmp_path):
 def test_table_is_aligned_with_chinese_text(run):
     import re
 
-    from lineage.terminal import width
+    from lineage.outputs.terminal import width
 
     out = run("query", "SELECT ?l ?x WHERE { ?x a lin:University ; rdfs:label ?l }").stdout
     lines = [line for line in out.splitlines() if "inst:" in line or line.startswith("l ")]

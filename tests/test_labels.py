@@ -8,7 +8,7 @@ from rdflib import Literal
 
 from lineage import Lineage
 from lineage.labels import LabelChooser, english_and_chinese
-from lineage.views import build_view
+from lineage.outputs.views import build_view
 
 FRENCH_ONLY = "inst:labels-test-centre"
 WHEAT = "National Wheat Engineering Technology Research Center"

@@ -122,7 +122,7 @@ def _local_validate_graph(data: Graph) -> _Report:
 
 
 try:  # swap in the library's validator once it exists
-    from lineage.validate import validate_graph
+    from lineage.graph.validate import validate_graph
 except ImportError:
     validate_graph = _local_validate_graph
 

@@ -243,7 +243,7 @@ def test_strict_sandbox_runs_queries_where_a_barrier_holds(run):
 
 
 def test_strict_sandbox_refuses_a_remote_store_whose_queries_need_the_network():
-    from lineage.remote import RemoteStore
+    from lineage.store.remote import RemoteStore
     from lineage.sparql import run_query
 
     store = RemoteStore("sparql:http://127.0.0.1:9/sparql")

@@ -20,12 +20,12 @@ import pytest
 from lineage.atomic import write_atomic
 from lineage.errors import InputError
 from lineage.namespaces import INST, shorten
-from lineage.network import DOWN, UP, all_institutions, reach
-from lineage.views import (LARGE_VIEW, build_view, default_filename, render_page, styles,
+from lineage.analysis.network import DOWN, UP, all_institutions, reach
+from lineage.outputs.views import (LARGE_VIEW, build_view, default_filename, render_page, styles,
                            write_view)
-from lineage.views import layout as layouts
-from lineage.views.build import safe_url
-from lineage.views.page import json_island
+from lineage.outputs.views import layout as layouts
+from lineage.outputs.views.build import safe_url
+from lineage.outputs.views.page import json_island
 
 FIXTURES = Path(__file__).parent / "fixtures" / "views"
 HOSTILE = FIXTURES / "hostile.ttl"

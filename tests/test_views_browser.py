@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage.sources import citations
+from lineage.graph.sources import citations
 from test_views import (HOSTILE, PAYLOAD_MARK, WHEAT, WHEAT_ZH, expected_lineage_nodes,
                         expected_whole_nodes, island)
 

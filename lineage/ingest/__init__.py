@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, RDFS
 
 from ..namespaces import GRAPH, ONTOLOGY_GRAPH
 from ..errors import InputError
-from ..store import LocalStore, Store, to_oxigraph
+from ..store.local import LocalStore, Store, to_oxigraph
 from .collisions import check_reused_ids
 from .mapping import References, Vocabulary, mint, row_triples, slugify
 from .problems import ImportRefused, Problem
@@ -249,8 +249,8 @@ def _summarise(store, paths, graphs, quads, dry_run) -> ImportReport:
 
 def _validate(store: Store, quads: list, origin: dict) -> None:
     """SHACL over the new data plus the types, labels and dates of what it refers to."""
-    from ..derive import derive
-    from ..validate import validate_store
+    from ..graph.derive import derive
+    from ..graph.validate import validate_store
 
     scratch = LocalStore("scratch")
     scratch.load_store_graph(store, str(ONTOLOGY_GRAPH))

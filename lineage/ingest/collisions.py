@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS
 
 from ..namespaces import DERIVED_GRAPH, LIN, SCHEMA
-from ..store import Store
+from ..store.local import Store
 from .mapping import COLUMNS, Minted
 from .problems import Problem
 

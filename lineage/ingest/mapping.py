@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, QB, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import EVENT, INST, LIN, OBS, REL, SCHEMA, SRC, expand
-from ..store import Store
+from ..store.local import Store
 from .problems import Problem
 from .tabular import Row
 

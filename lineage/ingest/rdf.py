@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..namespaces import DERIVED_PROPERTIES, shorten
-from ..store import RDF_FORMATS
+from ..store.local import RDF_FORMATS
 from .problems import Problem
 
 _DERIVED = frozenset(str(p) for p in DERIVED_PROPERTIES)

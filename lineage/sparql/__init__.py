@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from rdflib.term import Node
 
-from ..store import Store
+from ..store.local import Store
 from . import engine
 from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check,
                     explain_syntax_error, substitute)

@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..namespaces import PREFIXES
-from ..store import TermMemo, to_oxigraph
+from ..store.local import TermMemo, to_oxigraph
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 

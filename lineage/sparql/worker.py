@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..store import ENGINE_LOCK, TermMemo
+from ..store.local import ENGINE_LOCK, TermMemo
 from . import sandbox
 from .guard import QueryError
 

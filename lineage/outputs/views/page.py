@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..version import __version__
+from ...version import __version__
 
 VIS_VERSION = "vis-9.1.2"
 _HERE = Path(__file__).resolve().parent

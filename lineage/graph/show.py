@@ -8,14 +8,14 @@ from dataclasses import replace
 
 from rdflib.namespace import RDFS, SKOS
 
-from .catalog import NameIndex
+from .search import NameIndex
 from .classes import among, keep_most_specific, superclasses
 from .existence import lifespans
-from .labels import LabelChooser
-from .model import DateValue, EventFact, InstitutionDetail, InstitutionRef, MembershipFact, OtherFact
-from .namespaces import LIN, shorten
+from ..labels import LabelChooser
+from ..model import DateValue, EventFact, InstitutionDetail, InstitutionRef, MembershipFact, OtherFact
+from ..namespaces import LIN, shorten
 from .sources import citations, source_refs, values as _values
-from .store import Store
+from ..store.local import Store
 
 
 _LABELS = """

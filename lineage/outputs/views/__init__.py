@@ -11,11 +11,11 @@ import os
 import re
 from pathlib import Path
 
-from ..allocation import paused_gc
-from ..atomic import write_atomic
-from ..errors import InputError, UsageError
-from ..model import InstitutionRef
-from ..store import Store
+from ...gcpause import paused_gc
+from ...atomic import write_atomic
+from ...errors import InputError, UsageError
+from ...model import InstitutionRef
+from ...store.local import Store
 from . import build as _build
 from .build import FORCE, LARGE_VIEW, LAYOUTS, TIMELINE, View
 from .page import render_page as _render_page
@@ -39,7 +39,7 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
     if diff_from is not None and as_of is None:
         raise UsageError("a diff view needs both dates")
     if diff_from is not None:
-        from ..diff import check_order
+        from ...analysis.diff import check_order
 
         check_order(diff_from, as_of)
     if layout not in LAYOUTS:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .allocation import paused_gc
-from .classes import among, keep_most_specific, most_specific, subclasses, superclasses
-from .labels import LabelChooser
-from .model import DateValue, InstitutionRef, SourceRef
-from .namespaces import LIN, NON_LINEAGE_EVENTS, shorten
-from .sources import chunks as _chunks, citations, values as _values
-from .store import Store
+from ..gcpause import paused_gc
+from ..graph.classes import among, keep_most_specific, most_specific, subclasses, superclasses
+from ..labels import LabelChooser
+from ..model import DateValue, InstitutionRef, SourceRef
+from ..namespaces import LIN, NON_LINEAGE_EVENTS, shorten
+from ..graph.sources import chunks as _chunks, citations, values as _values
+from ..store.local import Store
 
 DOWN, UP = "down", "up"
 
@@ -112,8 +112,8 @@ class LineageNetwork:
     def with_lifespans(self, store: Store, whole: bool = False) -> "LineageNetwork":
         """Attach the lifespan of every institution projected (see lineage.existence);
         `whole` reads them in one query over the graph."""
-        from .existence import lifespans
-        from .model import Lifespan
+        from ..graph.existence import lifespans
+        from ..model import Lifespan
 
         nodes = set(self.lineage.nodes) | set(self.units.nodes)
         found = lifespans(store, None if whole else nodes)

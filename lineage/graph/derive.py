@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, SETTLED_STATUSES
-from .store import Store
+from ..namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, SETTLED_STATUSES
+from ..store.local import Store
 
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .model import DateValue, SourceRef
-from .namespaces import shorten
-from .store import Store
+from ..model import DateValue, SourceRef
+from ..namespaces import shorten
+from ..store.local import Store
 
 _DESCRIBE = """
 SELECT ?s ?title ?publisher ?date ?url ?viaTitle ?descriptive ?confidence WHERE {{

@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .classes import among, nearest_first, subclasses
-from .dates import not_after
-from .model import DateValue, DatedBy, Lifespan
-from .namespaces import LIN, shorten
+from ..dates import not_after
+from ..model import DateValue, DatedBy, Lifespan
+from ..namespaces import LIN, shorten
 from .sources import chunks, values
-from .store import Store
+from ..store.local import Store
 
 SETTLED = ("lin:Approved", "lin:Completed")
 #: Event kinds whose settled result starts an institution.

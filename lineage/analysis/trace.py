@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .dates import not_after
-from .existence import started_by
-from .model import DateValue, InstitutionRef, Lifespan
+from ..dates import not_after
+from ..graph.existence import started_by
+from ..model import DateValue, InstitutionRef, Lifespan
 from .network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
-from .errors import UsageError
-from .store import Store
+from ..errors import UsageError
+from ..store.local import Store
 
 BOTH = "both"
 DEFAULT_MAX_DEPTH = 100_000

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ..dates import not_after
-from ..existence import ended_by, membership_began_by, started_by
-from ..model import DateValue, InstitutionRef, SourceRef
-from ..namespaces import shorten
-from ..network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach, within
-from ..sources import chunks, citations, values
-from ..store import Store
+from ...dates import not_after
+from ...graph.existence import ended_by, membership_began_by, started_by
+from ...model import DateValue, InstitutionRef, SourceRef
+from ...namespaces import shorten
+from ...analysis.network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach, within
+from ...graph.sources import chunks, citations, values
+from ...store.local import Store
 from . import layout as layouts
 from . import styles
 
@@ -369,7 +369,7 @@ def _mark_changes(nodes: list[dict], edges: list[dict], tables: _Tables, net: Li
                   order: list[str], since: str, until: str) -> None:
     """Mark each node and lineage edge new, ended or unchanged between two dates, read as
     `lineage diff` reads them (undated ones are unchanged: they are in no diff)."""
-    from ..diff import between
+    from ...analysis.diff import between
 
     for node in nodes:
         span = net.spans.get(order[node["id"]])

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from .errors import AmbiguousNameError, NotFoundError
-from .labels import LabelChooser, english_and_chinese
-from .model import InstitutionRef, SearchHit
+from ..errors import AmbiguousNameError, NotFoundError
+from ..labels import LabelChooser, english_and_chinese
+from ..model import InstitutionRef, SearchHit
 from .classes import among, most_specific, superclasses
-from .namespaces import LIN, expand
-from .store import Store
+from ..namespaces import LIN, expand
+from ..store.local import Store
 
 # {types} is `VALUES ?t {...}`: the institution classes (lineage.classes.among).
 _NAMES = """

@@ -15,11 +15,11 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.namespace import DCTERMS
 
-from . import paths
-from .derive import derive
-from .errors import UsageError
-from .namespaces import GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
-from .store import LocalStore, Store, StoreSpec, parse_spec
+from .. import paths
+from ..graph.derive import derive
+from ..errors import UsageError
+from ..namespaces import GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from ..store.local import LocalStore, Store, StoreSpec, parse_spec
 
 META_GRAPH = GRAPH["meta"]
 
@@ -49,7 +49,7 @@ def load_bundle(store: Store, bundled: bool = True) -> dict[str, str]:
 
 def load_data_files(store: Store, files: Sequence[str | Path], names: dict[str, str]) -> None:
     """Add the user's --data files, each into its own named graph (RDF, CSV or YAML)."""
-    from .ingest import import_files
+    from . import import_files
 
     files = [Path(f) for f in files]
     if not files:
@@ -130,7 +130,7 @@ def _open_remote(spec: str, fingerprint: str):
     """A SPARQL endpoint, recognised by the lineage data it holds (the ontology's header in
     its default graph), not by a private marker: a read-only endpoint loaded from any export
     works. With an update endpoint, lineage loads its ontology and bundled graph once."""
-    from .remote import RemoteStore
+    from ..store.remote import RemoteStore
 
     store = RemoteStore(spec)
     if not store.read_only and _stored_fingerprint(store) != fingerprint:

@@ -8,9 +8,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from . import paths
-from .namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, ONTOLOGY_GRAPH, SHAPES
-from .store import Store
+from .. import paths
+from ..namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, ONTOLOGY_GRAPH, SHAPES
+from ..store.local import Store
 
 _SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from . import paths
+from .. import paths
 
 
 def cache_key() -> str:
@@ -34,7 +34,7 @@ def read(key: str) -> tuple[bool, int, int] | None:
 
 def write(key: str, conforms: bool, violations: int, warnings: int) -> None:
     """Store a result; a cache that cannot be written (read-only home) is simply skipped."""
-    from .atomic import write_atomic
+    from ..atomic import write_atomic
 
     try:
         target = _cache_file(key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..namespaces import LIN, PENDING_STATUSES, SETTLED_STATUSES, shorten
+from ...namespaces import LIN, PENDING_STATUSES, SETTLED_STATUSES, shorten
 
 
 def _name(term) -> str:

@@ -7,15 +7,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .classes import among, keep_most_specific, superclasses
-from .dates import not_after
-from .errors import UsageError
-from .labels import LabelChooser
-from .existence import ended_by, happened_by, lifespans, started_by
-from .model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
-from .namespaces import LIN, PENDING_STATUSES, expand, shorten
+from ..graph.classes import among, keep_most_specific, superclasses
+from ..dates import not_after
+from ..errors import UsageError
+from ..labels import LabelChooser
+from ..graph.existence import ended_by, happened_by, lifespans, started_by
+from ..model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
+from ..namespaces import LIN, PENDING_STATUSES, expand, shorten
 from .network import ALL_MEMBERSHIPS, all_institutions, within
-from .sources import chunks, citations, values
+from ..graph.sources import chunks, citations, values
 
 #: The programmes counted in a diff, by class (prefixed) and the short name researchers use.
 PROGRAMMES = (("lin:NationalTechnologyInnovationCenter", "NTIC"),

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .errors import InputError, UsageError
-from .namespaces import PREFIXES, STAGING_GRAPHS, XSD
+from ..errors import InputError, UsageError
+from ..namespaces import PREFIXES, STAGING_GRAPHS, XSD
 
 _XSD_STRING = str(XSD.string)
 

@@ -20,9 +20,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from .errors import UsageError
-from .namespaces import GRAPH, sparql_prologue
-from .store import (Rows, TermMemo, parse_spec, parsed_quads, read_input_file, rdf_format_for, rows_of,
+from ..errors import UsageError
+from ..namespaces import GRAPH, sparql_prologue
+from .local import (Rows, TermMemo, parse_spec, parsed_quads, read_input_file, rdf_format_for, rows_of,
                     to_oxigraph, to_plain, to_rdflib)
 
 _RESULTS_JSON = "application/sparql-results+json"

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from wcwidth import wcswidth
 
-from .model import InstitutionDetail, Info, SearchHit, SourceRef
-from .namespaces import shorten
+from ..model import InstitutionDetail, Info, SearchHit, SourceRef
+from ..namespaces import shorten
 
 if TYPE_CHECKING:  # the trace and search paths should not pay for rdflib and the query layer
-    from .sparql.results import QueryResult
-    from .validate import ValidationReport
+    from ..sparql.results import QueryResult
+    from ..graph.validate import ValidationReport
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -404,7 +404,7 @@ def query_table(result: QueryResult) -> str:
 
 def render_query_result(result: QueryResult, fmt: str) -> str:
     """A query result in one of sparql.FORMATS; `table` shows graph results as Turtle."""
-    from .sparql.results import render
+    from ..sparql.results import render
 
     if fmt == "table" and not result.is_graph:
         return query_table(result)

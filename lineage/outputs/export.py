@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import networkx as nx
 import pyoxigraph as ox
 
-from .existence import happened_by, membership_began_by, not_yet, started_by
-from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
-from .network import all_institutions, project
-from .store import Store
+from ..graph.existence import happened_by, membership_began_by, not_yet, started_by
+from ..namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
+from ..analysis.network import all_institutions, project
+from ..store.local import Store
 
 RDF_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld")
 NETWORK_FORMATS = ("gexf", "graphml", "csv")
