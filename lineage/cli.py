@@ -474,9 +474,9 @@ def figure(obj: Context, name, focus, depth, as_of, diff_dates, labels, fmt, dpi
 
     if depth is not None and not focus:
         raise UsageError("--depth applies only with --focus")
-    lineage = obj.lineage()
     to_stdout = output == "-"
     fmt = format_for(None if to_stdout else output, fmt)
+    lineage = obj.lineage()
     result = lineage.figure(name, focus=focus, depth=1 if depth is None else depth, as_of=as_of,
                             diff=diff_dates or None, labels=labels, fmt=fmt, dpi=dpi,
                             output=None if to_stdout else output or default_filename(

@@ -233,7 +233,7 @@ class _Drawing:
         undated_column = any(b.span is None and b.key in linked for b in boxes)
         axis = layouts.axis_for(boxes, self._marks(), MARGIN, room, undated_column)
         placed = layouts.place(boxes, hops, axis, MARGIN, room)
-        self.width = round(max(placed.width + MARGIN, MIN_WIDTH), 2)
+        self.width = round(float(max(placed.width + MARGIN, MIN_WIDTH)), 2)
         fig = Figure(figsize=(self.width / 25.4, 4))
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
@@ -243,7 +243,7 @@ class _Drawing:
         bottom = top + placed.height + 1.5
         bottom = self._legend(fig, ax, bottom)
         bottom = self._caption(ax, bottom + 1.5)
-        self.height = round(bottom + MARGIN, 2)
+        self.height = round(float(bottom + MARGIN), 2)
         fig.set_size_inches(self.width / 25.4, self.height / 25.4)
         ax.set_xlim(0, self.width)
         ax.set_ylim(self.height, 0)

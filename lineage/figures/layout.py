@@ -184,7 +184,7 @@ def place(boxes: list[Box], hops: list[tuple[str, str]], axis: Axis, left: float
     rows: list[list[tuple[float, float]]] = []
     row_of: dict[str, int] = {}
     for family in _families([b.key for b in on_axis], hops, x):
-        local = _family_rows(family, hops, interval)
+        local = _family_rows(family, hops, interval, x)
         hull = (min(interval(k)[0] for k in family), max(interval(k)[1] for k in family))
         height = max(local.values()) + 1
         offset = _fit(rows, height, hull)
@@ -238,8 +238,10 @@ def _families(keys: list[str], hops: list[tuple[str, str]], x: dict[str, float]
     return families
 
 
-def _family_rows(family: list[str], hops: list[tuple[str, str]], interval) -> dict[str, int]:
-    """Rows within a family: each member on a predecessor's (else a successor's) row when free."""
+def _family_rows(family: list[str], hops: list[tuple[str, str]], interval, x: dict[str, float]
+                 ) -> dict[str, int]:
+    """Rows within a family: each member on a predecessor's (else a successor's) row when
+    free, unless a hop along that row would then run through another member."""
     members = set(family)
     near: dict[str, list[str]] = defaultdict(list)
     for a, b in hops:
@@ -248,20 +250,30 @@ def _family_rows(family: list[str], hops: list[tuple[str, str]], interval) -> di
     for a, b in hops:
         if a in members and b in members:
             near[a].append(b)
-    taken: list[list[tuple[float, float]]] = []
+    taken: list[list[tuple[float, float, str]]] = []  # per row: (left, right, whose)
     row_of: dict[str, int] = {}
     for key in family:
         span = interval(key)
         preferred = [row_of[k] for k in near[key] if k in row_of]
         for r in dict.fromkeys(preferred + list(range(len(taken)))):
-            if _free(taken[r], span):
+            lines = _lines_along(key, r, near, row_of, x)
+            if _free(taken[r], span) and all(_free(taken[r], line, allow=ends)
+                                             for line, ends in lines):
                 break
         else:
             r = len(taken)
             taken.append([])
-        taken[r].append(span)
+            lines = []
+        taken[r].append((*span, key))
+        taken[r].extend((*line, "") for line, _ in lines)  # a hop along the row is kept clear
         row_of[key] = r
     return row_of
+
+
+def _lines_along(key: str, row: int, near, row_of, x) -> list[tuple[tuple[float, float], set]]:
+    """The hops `key` would have along `row`: the stretch each covers and its two ends."""
+    return [((min(x[k], x[key]), max(x[k], x[key])), {k, key})
+            for k in near[key] if row_of.get(k) == row]
 
 
 def _fit(rows: list[list[tuple[float, float]]], height: int, hull: tuple[float, float]) -> int:
@@ -273,8 +285,10 @@ def _fit(rows: list[list[tuple[float, float]]], height: int, hull: tuple[float, 
     return offset
 
 
-def _free(taken: list[tuple[float, float]], span: tuple[float, float]) -> bool:
-    return all(span[1] <= a or span[0] >= b for a, b in taken)
+def _free(taken: list[tuple], span: tuple[float, float], allow: set = frozenset()) -> bool:
+    """Whether a stretch meets nothing taken (stretches owned by `allow` excepted)."""
+    return all(span[1] <= t[0] or span[0] >= t[1] or (len(t) > 2 and t[2] in allow)
+               for t in taken)
 
 
 def _band(band: list[Box], top: float, left: float, width: float, x: dict, y: dict,
