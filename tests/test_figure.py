@@ -196,8 +196,10 @@ def test_pending_hops_are_dashed_and_settled_ones_solid(history, history_svg):
     root = svg_tree(history_svg.data)
     chosen = plan(history.store)
     assert chosen.hops
-    for i, hop in enumerate(chosen.hops):
-        style = " ".join(p.get("style", "") for p in group(root, f"hop-{i}").iter(f"{SVG}path"))
+    paths = list(group(root, "hops").iter(f"{SVG}path"))
+    assert len(paths) == len(chosen.hops), "one line per hop, in the plan's order"
+    for hop, path in zip(chosen.hops, paths):
+        style = path.get("style", "")
         status = styles.status_style(hop.event.status)
         assert ("stroke-dasharray" in style) == bool(status.dashes), (hop.event.status, style)
         colour = (status.color or styles.event_style(hop.event.event_type).color).lower()

@@ -32,6 +32,7 @@ MARKER_PT = 2 * layouts.RADIUS / MM_PER_PT
 LEGEND_ENTRY = 13.0  # a legend entry's handle and the space after it, beside its text
 CAPTION_LINES = 6  # sources beyond these lines are counted, not listed
 GREY, INK, GRID = "#555555", "#222222", "#E8E8E8"
+HEAD_LENGTH, HEAD_WIDTH = 1.7, 0.65  # an arrowhead, in millimetres (half its width)
 
 #: vis-network node shapes (the views' styles) as matplotlib markers.
 MARKERS = {"dot": "o", "star": "*", "square": "s", "triangle": "^", "diamond": "D",
@@ -77,7 +78,8 @@ def render(plan: FigurePlan, fmt: str, dpi: int = 300) -> Rendered:
         buffer = io.BytesIO()
         metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                     "png": {}}[fmt]
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+        extra = {"pil_kwargs": {"compress_level": 2}} if fmt == "png" else {}  # zlib's
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)  # default: 4x slower
     if drawing.width > A4_LONG + 0.01 or drawing.height > A4_SHORT + 0.01:
         told.append(f"the figure is {drawing.width:.0f} x {drawing.height:.0f} mm, larger than "
                     "an A4 page (297 x 210 mm): narrow it with a name or --focus")
@@ -238,6 +240,7 @@ class _Drawing:
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
+        ax.set_autoscale_on(False)  # the limits are set once, to the page, at the end
         top = self._title(ax)
         self._plot(ax, placed, labels, top)
         bottom = top + placed.height + 1.5
@@ -266,21 +269,26 @@ class _Drawing:
         return MARGIN + _lines_height(len(lines), TITLE_PT) + 3.0
 
     def _plot(self, ax, placed: layouts.Layout, labels, top: float) -> None:
-        from matplotlib.patches import Rectangle
+        """Everything between the title and the legend. Lines, bars and markers go in one
+        collection per kind (a few artists, not one per institution: a 200-institution
+        family draws in a fraction of the time)."""
+        from matplotlib.collections import LineCollection, PolyCollection
 
         axis, y0 = placed.axis, top
         axis_y = y0 + placed.axis_y
         self._time_marks(ax, axis, y0, axis_y)
-        for year, x in axis.ticks():
-            ax.plot([x, x], [y0, axis_y], color=GRID, lw=0.4, zorder=0)
+        ax.add_collection(LineCollection([[(x, y0), (x, axis_y)] for _, x in axis.ticks()],
+                                         colors=GRID, linewidths=0.4, zorder=0), autolim=False)
+        bars, colours = [], []
         for node in self.plan.nodes.values():
-            if node.iri not in placed.x or node.span is None:
-                continue
-            lo, hi = (axis.x(t) for t in node.span)
-            if hi - lo > 1.2:
-                y = y0 + placed.y[node.iri]
-                ax.add_patch(Rectangle((lo, y - 0.75), hi - lo, 1.5, facecolor=node.style.color,
-                                       alpha=0.28, edgecolor="none", zorder=1))
+            if node.iri in placed.x and node.span is not None:
+                lo, hi = (axis.x(t) for t in node.span)
+                if hi - lo > 1.2:
+                    y = y0 + placed.y[node.iri]
+                    bars.append([(lo, y - 0.75), (hi, y - 0.75), (hi, y + 0.75), (lo, y + 0.75)])
+                    colours.append(node.style.color)
+        ax.add_collection(PolyCollection(bars, facecolors=colours, edgecolors="none", alpha=0.28,
+                                         zorder=1, gid="precision"), autolim=False)
         self._links(ax, placed, y0)
         self._hops(ax, placed, y0)
         self._nodes(ax, placed, labels, y0)
@@ -308,14 +316,16 @@ class _Drawing:
                        ha="right", va="bottom")
 
     def _axis(self, ax, axis: layouts.Axis, y: float) -> None:
-        for run in axis.runs:
-            end = run.x + (run.end - run.first) * axis.scale
-            ax.plot([run.x, end], [y, y], color=INK, lw=0.6, zorder=2, solid_capstyle="butt")
-        for x in axis.breaks():
-            for dx in (-0.9, 0.9):
-                ax.plot([x + dx - 0.6, x + dx + 0.6], [y + 1.0, y - 1.0], color=INK, lw=0.6)
+        from matplotlib.collections import LineCollection
+
+        lines = [[(run.x, y), (run.x + (run.end - run.first) * axis.scale, y)]
+                 for run in axis.runs]
+        lines += [[(x + dx - 0.6, y + 1.0), (x + dx + 0.6, y - 1.0)]
+                  for x in axis.breaks() for dx in (-0.9, 0.9)]
+        lines += [[(x, y), (x, y + 1.2)] for _, x in axis.ticks()]
+        ax.add_collection(LineCollection(lines, colors=INK, linewidths=0.6, zorder=2,
+                                         capstyle="butt", gid="axis"), autolim=False)
         for year, x in axis.ticks():
-            ax.plot([x, x], [y, y + 1.2], color=INK, lw=0.6, zorder=2)
             self._text(ax, x, y + 1.8, str(year), TICK_PT, ha="center", gid=f"year-{year}")
         if axis.undated_x is not None:
             self._text(ax, MARGIN, y + 1.8, "undated", TICK_PT, color=GREY,
@@ -324,58 +334,96 @@ class _Drawing:
             ax.plot([x, x], [y - 2, y + 2], color=GREY, lw=0.5, ls=(0, (1, 1)))
 
     def _hops(self, ax, placed: layouts.Layout, y0: float) -> None:
-        from matplotlib.patches import FancyArrowPatch
+        """Hop lines (in plan order, one path each) with filled heads; dissolutions as a
+        line to a cross at their date."""
+        from matplotlib.collections import LineCollection, PolyCollection
 
-        shrink = MARKER_PT / 2 + 1.0
-        for i, hop in enumerate(self.plan.hops):
+        lines, heads, colours, widths, dashes = [], [], [], [], []
+        for hop in self.plan.hops:
             a = (placed.x[hop.source], y0 + placed.y[hop.source])
             b = (placed.x[hop.target], y0 + placed.y[hop.target])
-            relation = styles.event_style(hop.event.event_type)
             status = styles.status_style(hop.event.status)
-            bend = "arc3,rad=-0.35" if a[1] == b[1] and b[0] <= a[0] + 1 else "arc3,rad=0"
-            ax.add_patch(FancyArrowPatch(
-                a, b, arrowstyle="-|>", mutation_scale=6, shrinkA=shrink, shrinkB=shrink,
-                color=status.color or relation.color, lw=status.width * 0.45,
-                linestyle=_dashes(status.dashes), connectionstyle=bend, zorder=3,
-                gid=f"hop-{i}"))
+            path, head = _arrow(a, b, bend=a[1] == b[1] and b[0] <= a[0] + 1)
+            lines.append(path)
+            heads.append(head)
+            colours.append(status.color or styles.event_style(hop.event.event_type).color)
+            widths.append(status.width * 0.45)
+            dashes.append(_dashes(status.dashes))
+        ends, crosses, end_colours, end_widths, end_dashes = [], [], [], [], []
         for node in self.plan.nodes.values():
-            for event in node.terminal:
-                x_end = placed.extra.get(node.iri)
-                if node.iri not in placed.x or x_end is None:
-                    continue
+            x_end = placed.extra.get(node.iri)
+            for event in node.terminal if node.iri in placed.x and x_end is not None else ():
                 y = y0 + placed.y[node.iri]
                 status = styles.status_style(event.status)
-                color = status.color or styles.event_style(event.event_type).color
-                ax.plot([placed.x[node.iri] + layouts.RADIUS, x_end], [y, y], color=color,
-                        lw=status.width * 0.45, ls=_dashes(status.dashes), zorder=3)
-                ax.plot([x_end], [y], marker="X", ms=5, color=color, mec="white", mew=0.4,
-                        ls="none", zorder=4)
+                ends.append([(placed.x[node.iri] + layouts.RADIUS, y), (x_end, y)])
+                crosses.append((x_end, y))
+                end_colours.append(status.color or styles.event_style(event.event_type).color)
+                end_widths.append(status.width * 0.45)
+                end_dashes.append(_dashes(status.dashes))
+        ax.add_collection(LineCollection(lines, colors=colours, linewidths=widths,
+                                         linestyles=dashes or "solid", zorder=3, gid="hops",
+                                         capstyle="butt"), autolim=False)
+        ax.add_collection(PolyCollection(heads, facecolors=colours, edgecolors="none", zorder=3,
+                                         gid="heads"), autolim=False)
+        ax.add_collection(LineCollection(ends, colors=end_colours, linewidths=end_widths,
+                                         linestyles=end_dashes or "solid", zorder=3,
+                                         gid="dissolutions"), autolim=False)
+        if crosses:
+            ax.scatter([c[0] for c in crosses], [c[1] for c in crosses], marker="X", s=25,
+                       c=end_colours, edgecolors="white", linewidths=0.4, zorder=4)
 
     def _links(self, ax, placed: layouts.Layout, y0: float) -> None:
-        for link in self.plan.links:
-            if link.member in placed.x and link.unit in placed.x:
-                ax.plot([placed.x[link.member], placed.x[link.unit]],
-                        [y0 + placed.y[link.member], y0 + placed.y[link.unit]],
-                        color=styles.role_style(link.role).color, lw=0.6, alpha=0.75, zorder=1)
+        from matplotlib.collections import LineCollection
+
+        drawn = [k for k in self.plan.links if k.member in placed.x and k.unit in placed.x]
+        ax.add_collection(LineCollection(
+            [[(placed.x[k.member], y0 + placed.y[k.member]),
+              (placed.x[k.unit], y0 + placed.y[k.unit])] for k in drawn],
+            colors=[styles.role_style(k.role).color for k in drawn], linewidths=0.6, alpha=0.75,
+            zorder=1, gid="memberships"), autolim=False)
 
     def _nodes(self, ax, placed: layouts.Layout, labels, y0: float) -> None:
-        bbox = None if self.plan.diff else {  # lines behind a label fade (not on the shading)
-            "boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none",
-            "alpha": 0.75}
+        """Markers (one artist per look), a faint white ground under each label (one
+        collection, so lines behind a label fade), and the labels as text."""
+        from collections import defaultdict
+
+        from matplotlib.collections import PolyCollection
+
+        looks: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+        grounds = []
         for i, (iri, node) in enumerate(sorted(self.plan.nodes.items())):
             x, y = placed.x[iri], y0 + placed.y[iri]
-            hollow = node.change == "ended"
-            ax.plot([x], [y], marker=MARKERS.get(node.style.shape, "o"),
-                    ms=MARKER_PT * (1.35 if node.style.shape == "star" else 1), ls="none",
-                    mfc="white" if hollow else node.style.color,
-                    mec=INK if node.change == "new" else (node.style.color if hollow else "#333333"),
-                    mew=1.3 if node.change == "new" else (1.0 if hollow else 0.4), zorder=4)
+            looks[self._look(node)].append((x, y))
             names, date = labels[iri]
             top = y + layouts.RADIUS + 0.5
-            self._text(ax, x - layouts.RADIUS, top, "\n".join(names), NAME_PT, zorder=5,
-                       weight="bold" if node.root else "normal", bbox=bbox, gid=f"label-{i}")
-            self._text(ax, x - layouts.RADIUS, top + _lines_height(len(names), NAME_PT) + 0.3,
-                       date, DATE_PT, color=GREY, zorder=5, bbox=bbox, gid=f"date-{i}")
+            left = x - layouts.RADIUS
+            weight = "bold" if node.root else "normal"
+            self._text(ax, left, top, "\n".join(names), NAME_PT, zorder=5, weight=weight,
+                       gid=f"label-{i}")
+            below = top + _lines_height(len(names), NAME_PT) + 0.3
+            self._text(ax, left, below, date, DATE_PT, color=GREY, zorder=5, gid=f"date-{i}")
+            width = max([self.measure.width(n, NAME_PT, weight) for n in names]
+                        + [self.measure.width(date, DATE_PT)])
+            bottom = below + _lines_height(1, DATE_PT)
+            grounds.append([(left - 0.3, top - 0.2), (left + width + 0.3, top - 0.2),
+                            (left + width + 0.3, bottom), (left - 0.3, bottom)])
+        if not self.plan.diff:  # on the diff's shading a white ground would show as a patch
+            ax.add_collection(PolyCollection(grounds, facecolors="white", edgecolors="none",
+                                             alpha=0.75, zorder=3.5), autolim=False)
+        for (marker, size, face, edge, edge_width), points in looks.items():
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker=marker, ms=size,
+                    ls="none", mfc=face, mec=edge, mew=edge_width, zorder=4)
+
+    def _look(self, node) -> tuple:
+        """How a node's marker looks: programme shape and colour; a diff's new ones ringed
+        in black, its ended ones hollow."""
+        shape = MARKERS.get(node.style.shape, "o")
+        size = MARKER_PT * (1.35 if node.style.shape == "star" else 1)
+        if node.change == "new":
+            return shape, size, node.style.color, INK, 1.3
+        if node.change == "ended":
+            return shape, size, "white", node.style.color, 1.0
+        return shape, size, node.style.color, "#333333", 0.4
 
     # -- legend and caption ----------------------------------------------------------------------
     def _legend(self, fig, ax, y: float) -> float:
@@ -481,6 +529,33 @@ class _Drawing:
                 return lines
         return self.measure.wrap(f"Sources: {len(cited)} (lineage show lists them).", width,
                                  CAPTION_PT)
+
+
+def _arrow(a: tuple[float, float], b: tuple[float, float], bend: bool = False):
+    """A hop from marker a to marker b in millimetres: the line (a polyline, bowed when it
+    would run back along its own row) and its head, both stopping short of the markers."""
+    import math
+
+    if bend:  # a quadratic curve bowing upwards, sampled
+        mid = ((a[0] + b[0]) / 2, min(a[1], b[1]) - max(4.0, abs(b[0] - a[0]) * 0.3))
+        points = [((1 - t) ** 2 * a[0] + 2 * (1 - t) * t * mid[0] + t ** 2 * b[0],
+                   (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * mid[1] + t ** 2 * b[1])
+                  for t in (i / 16 for i in range(17))]
+    else:
+        points = [a, b]
+    gap = layouts.RADIUS + 0.4
+
+    def towards(p, q, d):
+        length = math.dist(p, q) or 1.0
+        return (p[0] + (q[0] - p[0]) * d / length, p[1] + (q[1] - p[1]) * d / length)
+
+    start, tip = towards(points[0], points[1], gap), towards(points[-1], points[-2], gap)
+    base = towards(tip, points[-2], HEAD_LENGTH)
+    dx, dy = tip[0] - base[0], tip[1] - base[1]
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length * HEAD_WIDTH, dx / length * HEAD_WIDTH
+    head = [tip, (base[0] + nx, base[1] + ny), (base[0] - nx, base[1] - ny)]
+    return [start, *points[1:-1], base], head
 
 
 def _dashes(dashes) -> str | tuple:
