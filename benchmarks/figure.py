@@ -87,14 +87,22 @@ def library(n: int, work: Path, seed: int, reps: int) -> dict:
     select, runs, chosen = measure(lambda: plan(lin.store, lin.resolve(root)), reps=reps)
     row.update(select=select, institutions=len(chosen.nodes), hops=len(chosen.hops))
     for fmt, labels in (("svg", "en"), ("png", "en"), ("pdf", "en"), ("pdf", "both")):
-        seconds, runs, result = measure(lambda: lin.figure(root, fmt=fmt, labels=labels),
-                                        reps=reps)
+        cpu: list[float] = []
+
+        def draw():
+            started = time.process_time()
+            made = lin.figure(root, fmt=fmt, labels=labels)
+            cpu.append(time.process_time() - started)
+            return made
+
+        seconds, runs, result = measure(draw, reps=reps)
         key = fmt if labels == "en" else f"{fmt}-{labels}"
-        row[key] = seconds
+        row[key], row[f"{key}-cpu"] = seconds, sorted(cpu)[len(cpu) // 2]
         row[f"{key}-runs"] = runs
         row["page"] = (result.width_mm, result.height_mm)
-        say(f"  {n} institutions, {fmt} ({labels} labels): {ms(seconds)} (median of {runs}); "
-            f"page {result.width_mm:.0f} x {result.height_mm:.0f} mm, {len(result.data):,} bytes")
+        say(f"  {n} institutions, {fmt} ({labels} labels): {ms(seconds)} wall, "
+            f"{ms(row[key + '-cpu'])} CPU (median of {runs}); page {result.width_mm:.0f} x "
+            f"{result.height_mm:.0f} mm, {len(result.data):,} bytes")
     say(f"  of which choosing what to draw: {ms(select)}; importing matplotlib once: "
         f"{ms(imported)}; {row['institutions']} institutions, {row['hops']} hops")
     row["root"], row["file"] = root, file
@@ -124,19 +132,25 @@ def section(rows: list[dict], info: dict, loads: tuple[str, str]) -> str:
          "splits and mergers from one founding centre) of each size; `Lineage.figure(ROOT)` "
          "draws all of it. Library times have the graph loaded and matplotlib imported; the "
          "CLI time is a new process (Python, the graph, matplotlib) writing an SVG."), "",
+        "Each cell is wall time / CPU time of the process (medians): on a machine this "
+        "loaded the CPU time is the better guide to what an idle machine takes.", "",
         "| institutions (hops) | choose | SVG | PNG (300 dpi) | PDF | PDF, en+zh labels | "
-        "CLI end to end (SVG) | page (mm) |",
+        "CLI end to end (SVG), wall | page (mm) |",
         "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
+        cells = " | ".join(f"{ms(r[k])} / {ms(r[k + '-cpu'])}"
+                           for k in ("svg", "png", "pdf", "pdf-both"))
         lines.append(
-            f"| {r['institutions']} ({r['hops']}) | {ms(r['select'])} | {ms(r['svg'])} | "
-            f"{ms(r['png'])} | {ms(r['pdf'])} | {ms(r['pdf-both'])} | {ms(r.get('cli'))} | "
-            f"{r['page'][0]:.0f} x {r['page'][1]:.0f} |")
+            f"| {r['institutions']} ({r['hops']}) | {ms(r['select'])} | {cells} | "
+            f"{ms(r.get('cli'))} | {r['page'][0]:.0f} x {r['page'][1]:.0f} |")
     target = next((r for r in rows if r["size"] == 200), None)
     if target:
         slowest = max(target[k] for k in ("svg", "png", "pdf"))
-        lines += ["", (f"Target: a 200-institution family under {TARGET:.0f} s: slowest format "
-                       f"{ms(slowest)} in the library ({'met' if slowest < TARGET else 'missed'}); "
+        slowest_cpu = max(target[k + "-cpu"] for k in ("svg", "png", "pdf"))
+        lines += ["", (f"Target: a 200-institution family under {TARGET:.0f} s. Slowest format "
+                       f"in the library: {ms(slowest)} wall "
+                       f"({'met' if slowest < TARGET else 'missed'}), {ms(slowest_cpu)} CPU "
+                       f"({'met' if slowest_cpu < TARGET else 'missed'}); "
                        f"{ms(target.get('cli'))} end to end, of which importing matplotlib "
                        f"alone took {ms(target['import'])}.")]
     return "\n".join(lines) + "\n"

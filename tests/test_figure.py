@@ -371,6 +371,7 @@ def test_a_failure_while_drawing_keeps_the_previous_file(run, tmp_path, monkeypa
     (["figure", "--diff", "2023", "2020"], "later than TO"),
     (["figure", "No Such Institution Anywhere"], "no institution named"),
     (["figure", "-o", "x.gif"], "cannot tell the format"),
+    (["figure", "--as-of", "1900"], "nothing to draw: no lineage events in the graph as of 1900"),
 ])
 def test_bad_requests_are_exit_2(run, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

@@ -65,6 +65,9 @@ def make_figure(store: Store, root: InstitutionRef | None = None,
         check_order(diff_from, as_of)
     matplotlib_or_error()  # before any work: say at once that the extra is missing
     chosen = plan(store, root, focus, depth, as_of, diff_from, labels)
+    if not chosen.nodes:
+        when = f" as of {as_of}" if as_of else ""
+        raise UsageError(f"nothing to draw: no lineage events in the graph{when}")
     drawn = render(chosen, fmt, dpi)
     return FigureFile(drawn.data, fmt, drawn.width_mm, drawn.height_mm, len(chosen.nodes),
                       len(chosen.hops), drawn.warnings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..dates import not_after
 from ..model import DateValue, DatedBy, InstitutionRef, SourceRef
 from ..network import EventRef, all_institutions, project
 from ..sources import chunks, citations, values
@@ -193,8 +194,7 @@ def _parties(selection: views.Selection, as_of: str | None) -> set[str]:
 
 
 def _by(date: DateValue | None, as_of: str | None) -> bool:
-    from ..dates import not_after
-
+    """Whether a dated thing has happened by `as_of` (undated ones are kept, as in views)."""
     return as_of is None or date is None or not_after(date.lexical, as_of)
 
 
