@@ -466,7 +466,7 @@ def figure(obj: Context, name, focus, depth, as_of, diff_dates, labels, fmt, dpi
       lineage figure "National ASIC System Engineering Technology Research Center"
       lineage figure 国家小麦工程技术研究中心 --labels both -o wheat.pdf
       lineage figure -o lineage-events.png
-      lineage figure --focus MOST --depth 1 --format svg -o most.svg
+      lineage figure --focus "National Wheat Technology Innovation Center" --format png
       lineage figure --diff 2020 2023 -o changes.svg
     """
     from .errors import UsageError

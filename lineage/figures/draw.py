@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..views import styles
 from . import fonts
 from . import layout as layouts
-from .model import BOTH, EN, ZH, FigurePlan, period
+from .model import EN, ZH, FigurePlan, period
 
 MM_PER_PT = 25.4 / 72
 A4_LONG, A4_SHORT = 297.0, 210.0
