@@ -212,12 +212,13 @@ class Lineage:
     def figure(self, name: str | None = None, focus: str | None = None, depth: int = 1,
                as_of: str | None = None, diff: tuple[str, str] | None = None,
                labels: str = "en", fmt: str | None = None, output: str | Path | None = None,
-               dpi: int = 300) -> "FigureFile":
+               dpi: int | None = None) -> "FigureFile":
         """A figure for a paper (SVG, PNG or PDF, made without a browser or the network):
         the lineage of `name` (both directions), the neighbourhood of `focus` (`depth` hops),
         or with neither every institution in a lineage event; left to right on a time axis.
         `as_of` and `diff` (FROM, TO) read dates as `render` does; `labels` is "en", "zh" or
-        "both"; `fmt` defaults to the suffix of `output`, else svg. With `output` the bytes
+        "both"; `fmt` defaults to the suffix of `output`, else svg; `dpi` (PNG) to 300, less
+        for a figure larger than A4. With `output` the bytes
         are also written there atomically. Needs matplotlib (the `figures` extra)."""
         from .figures import check_output, format_for, make_figure, write_figure
 

@@ -445,8 +445,9 @@ def render(obj: Context, focus, depth, lineage_of, as_of, diff_dates, layout, ou
               show_default=True, help="Names in English, Chinese or both.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf"]),
               help="Output format (default: from the suffix of -o, else svg).")
-@click.option("--dpi", type=click.IntRange(min=50, max=1200), default=300, show_default=True,
-              help="PNG resolution.")
+@click.option("--dpi", type=click.IntRange(min=50, max=1200),
+              help="PNG resolution (default 300; less for a figure larger than A4, so the "
+                   "image keeps about the pixels of an A4 page at 300 dpi).")
 @click.option("-o", "--output", metavar="FILE",
               help="Where to write the figure ('-' for standard output; default: "
                    "figure-lineage-<name>.svg and the like in the current folder).")

@@ -155,6 +155,21 @@ def test_the_png_opens_with_the_page_size_at_the_resolution(run, tmp_path):
     assert 40 / 25.4 * 150 <= height <= 210 / 25.4 * 150 + 1
 
 
+def test_png_defaults_to_300_dpi_and_fewer_pixels_past_a4(bundled):
+    from PIL import Image
+
+    from lineage.figures.draw import MAX_PIXELS, png_dpi
+
+    figure = bundled.figure(ASIC, fmt="png")
+    with Image.open(io.BytesIO(figure.data)) as image:
+        width, height = image.size
+    assert width == pytest.approx(figure.width_mm / 25.4 * 300, abs=2)
+    assert height == pytest.approx(figure.height_mm / 25.4 * 300, abs=2)
+    assert png_dpi(297, 210) == 300 and png_dpi(180, 90) == 300
+    poster = png_dpi(296, 870)
+    assert poster < 300 and (296 / 25.4 * poster) * (870 / 25.4 * poster) <= MAX_PIXELS
+
+
 def test_the_whole_lineage_part_fits_one_a4_page_at_readable_size(whole_svg, bundled):
     root = svg_tree(whole_svg.data)
     assert fits_a4(*page_points(root)), page_points(root)

@@ -45,15 +45,16 @@ class FigureFile:
 def make_figure(store: Store, root: InstitutionRef | None = None,
                 focus: InstitutionRef | None = None, depth: int = 1, as_of: str | None = None,
                 diff_from: str | None = None, labels: str = EN, fmt: str = "svg",
-                dpi: int = 300) -> FigureFile:
-    """Select, lay out and draw; `as_of` is the diff's TO date when `diff_from` is given."""
+                dpi: int | None = None) -> FigureFile:
+    """Select, lay out and draw; `as_of` is the diff's TO date when `diff_from` is given;
+    `dpi` (PNG) defaults to 300, less for a figure larger than A4 (draw.png_dpi)."""
     from .draw import matplotlib_or_error, render
 
     if labels not in LABEL_MODES:
         raise UsageError(f"--labels {labels!r} is not one of: {', '.join(LABEL_MODES)}")
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not one of: {', '.join(FORMATS)}")
-    if not 50 <= dpi <= 1200:
+    if dpi is not None and not 50 <= dpi <= 1200:
         raise UsageError("--dpi must be between 50 and 1200")
     if root is not None and focus is not None:
         raise UsageError("give either a name (its lineage) or --focus, not both")

@@ -22,6 +22,8 @@ from . import layout as layouts
 from .model import EN, ZH, FigurePlan, period
 
 MM_PER_PT = 25.4 / 72
+DEFAULT_DPI = 300
+MAX_PIXELS = (297 / 25.4 * DEFAULT_DPI) * (210 / 25.4 * DEFAULT_DPI)  # A4 at 300 dpi
 A4_LONG, A4_SHORT = 297.0, 210.0
 MARGIN = 8.0
 MIN_WIDTH = 120.0
@@ -59,8 +61,19 @@ def matplotlib_or_error():
     return matplotlib
 
 
-def render(plan: FigurePlan, fmt: str, dpi: int = 300) -> Rendered:
-    """The figure as bytes in `fmt` (svg, png or pdf), with what the user should be told."""
+def png_dpi(width_mm: float, height_mm: float) -> int:
+    """The default PNG resolution: 300 dpi, lowered for a figure larger than A4 so the image
+    keeps about the pixels of an A4 page at 300 dpi (a poster-sized PNG at 300 dpi takes
+    seconds to draw and tens of megabytes)."""
+    import math
+
+    inches = (width_mm / 25.4) * (height_mm / 25.4)
+    return max(72, min(DEFAULT_DPI, int(math.sqrt(MAX_PIXELS / inches))))
+
+
+def render(plan: FigurePlan, fmt: str, dpi: int | None = None) -> Rendered:
+    """The figure as bytes in `fmt` (svg, png or pdf), with what the user should be told;
+    `dpi` (PNG only) defaults to png_dpi."""
     matplotlib = matplotlib_or_error()
     told: list[str] = []
     cjk = fonts.cjk_family()
@@ -79,7 +92,8 @@ def render(plan: FigurePlan, fmt: str, dpi: int = 300) -> Rendered:
         metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                     "png": {}}[fmt]
         extra = {"pil_kwargs": {"compress_level": 2}} if fmt == "png" else {}  # zlib's
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)  # default: 4x slower
+        dpi = dpi or png_dpi(drawing.width, drawing.height)  # default: 4x slower
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)
     if drawing.width > A4_LONG + 0.01 or drawing.height > A4_SHORT + 0.01:
         told.append(f"the figure is {drawing.width:.0f} x {drawing.height:.0f} mm, larger than "
                     "an A4 page (297 x 210 mm): narrow it with a name or --focus")
