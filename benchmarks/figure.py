@@ -2,7 +2,7 @@
 drawn as SVG, PNG and PDF, in the library (graph loaded, matplotlib imported) and end to
 end through the CLI (a new process: Python, the graph and matplotlib loaded each time).
 
-    python benchmarks/figure.py                    # families of 50, 200 and 400
+    python benchmarks/figure.py                    # families of 50 and 200
     python benchmarks/figure.py --sizes 200        # just the target size
 
 Writes (or replaces) the figures section of benchmarks/RESULTS.md; prints every figure as it
@@ -169,7 +169,7 @@ def write(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 400])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", default=str(HERE / "RESULTS.md"))
