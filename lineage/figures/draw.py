@@ -162,14 +162,15 @@ class _Measure:
         """Greedy wrapping at spaces, and between any two CJK characters."""
         if self.width(text, size, weight) <= limit:
             return [text]
-        lines, line = [], ""
+        lines, line, used = [], "", 0.0  # widths add up: a line is measured as it grows
         for token in _tokens(text):
-            trial = line + token
-            if line and self.width(trial.rstrip(), size, weight) > limit:
+            if line and used + self.width(token.rstrip(), size, weight) > limit:
                 lines.append(line.rstrip())
                 line = token.lstrip()
+                used = self.width(line, size, weight)
             else:
-                line = trial
+                line += token
+                used += self.width(token, size, weight)
         if line.strip():
             lines.append(line.rstrip())
         return lines or [text]
