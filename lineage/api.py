@@ -24,6 +24,7 @@ from .graph.validate import ValidationReport, validate_store
 
 if TYPE_CHECKING:
     from .analysis.diff import Diff
+    from .outputs.figures import FigureFile
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
@@ -208,6 +209,40 @@ class Lineage:
                           lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
                           layout=layout, diff_from=diff_from)
         return render_page(view)
+
+    def figure(self, name: str | None = None, focus: str | None = None, depth: int = 1,
+               as_of: str | None = None, diff: tuple[str, str] | None = None,
+               labels: str = "en", fmt: str | None = None, output: str | Path | None = None,
+               dpi: int | None = None) -> "FigureFile":
+        """A figure for a paper (SVG, PNG or PDF, made without a browser or the network):
+        the lineage of `name` (both directions), the neighbourhood of `focus` (`depth` hops),
+        or with neither every institution in a lineage event; left to right on a time axis.
+        `as_of` and `diff` (FROM, TO) read dates as `render` does; `labels` is "en", "zh" or
+        "both"; `fmt` defaults to the suffix of `output`, else svg; `dpi` (PNG) to 300, less
+        for a figure larger than A4. With `output` the bytes
+        are also written there atomically. Needs matplotlib (the `figures` extra)."""
+        from .outputs.figures import check_output, format_for, make_figure, write_figure
+
+        fmt = format_for(output, fmt)
+        if output is not None:
+            check_output(output)
+        diff_from = None
+        if diff is not None and not all(diff):
+            raise UsageError("a diff figure needs both dates: FROM and TO")
+        if diff is not None:
+            if as_of is not None:
+                raise UsageError("give either --as-of or --diff, not both")
+            diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
+        elif as_of is not None:
+            as_of = parse_user_date(as_of)
+        if name is not None and focus is not None:
+            raise UsageError("give either a name (its lineage) or --focus, not both")
+        result = make_figure(self.store, root=self.resolve(name) if name else None,
+                             focus=self.resolve(focus) if focus else None, depth=depth,
+                             as_of=as_of, diff_from=diff_from, labels=labels, fmt=fmt, dpi=dpi)
+        if output is not None:
+            result.path = write_figure(output, result.data)
+        return result
 
     def validate(self, files: Sequence[str | Path] = ()) -> ValidationReport:
         """SHACL shapes and graph checks over everything loaded, plus `files` (which are

@@ -1,0 +1,46 @@
+"""Fonts for figures: matplotlib's own DejaVu Sans for Latin text, and the first CJK face
+installed for Chinese (matplotlib falls back to it glyph by glyph).
+
+Without a CJK face, Chinese would come out as empty boxes in PNG and PDF; the figure is still
+made, and the caller is told which package to install.
+"""
+
+from __future__ import annotations
+
+import re
+
+LATIN = "DejaVu Sans"  # ships inside matplotlib, so it is always there
+
+#: Common CJK faces of Linux, Windows and macOS, simplified Chinese first.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC",
+    "Hiragino Sans GB", "Heiti SC", "SimHei", "DengXian", "Noto Sans CJK TC",
+    "Noto Sans CJK JP", "Source Han Sans", "Droid Sans Fallback", "AR PL UMing CN",
+    "Noto Serif CJK SC",
+)
+
+_CJK = re.compile("[\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                  "\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether a text needs a CJK font (Chinese characters, CJK or full-width punctuation)."""
+    return bool(_CJK.search(text))
+
+
+def cjk_family() -> str | None:
+    """The first installed face of CJK_FAMILIES, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FAMILIES if name in installed), None)
+
+
+def missing_warning(fmt: str) -> str:
+    """What to tell a user whose figure needs Chinese glyphs that no installed font has."""
+    where = ("the SVG keeps the text as text, so a viewer with a CJK font shows it"
+             if fmt == "svg" else f"Chinese text in this {fmt.upper()} shows as empty boxes")
+    return (f"no CJK font found (looked for {', '.join(CJK_FAMILIES[:6])} and others): {where}. "
+            "Install one (Debian/Ubuntu: apt install fonts-noto-cjk; Fedora: "
+            "google-noto-sans-cjk-fonts) or use --labels en")
