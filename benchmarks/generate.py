@@ -187,6 +187,7 @@ class Generator:
         w.t(iri, RDF_TYPE, lin(kind))
         w.t(iri, LABEL, f'"{label_en}"@en')
         w.t(iri, LABEL, f'"{zh.format(t=zh_topic, n=number)}"@zh')
+        w.t(iri, lin("labelIsTranslation"), f'"true"^^<{XSD}boolean>')  # invented names: ours
         w.t(iri, SOURCE, w.source())
         if established is not None:
             w.t(iri, ESTABLISHED, w.date(established))

@@ -88,7 +88,7 @@ RECORDS: dict[str, str] = {
     "event-netrc-2017-acceptance": "科技部关于重载快捷铁路货车等38个国家工程技术研究中心通过验收的通知",
     # policies
     "policy-1993-netrc-interim-measures": "国家工程技术研究中心暂行管理办法",
-    "policy-2014-central-st-program-reform": "关于深化中央财政科技计划(专项、基金等)管理改革方案",
+    "policy-2014-central-st-program-reform": "关于深化中央财政科技计划(专项、基金等)管理改革的方案",
     "policy-2016-idds": "国家创新驱动发展战略纲要",
     "policy-2016-13th-fyp-st-innovation": "“十三五”国家科技创新规划",
     "policy-2017-st-base-optimization": "国家科技创新基地优化整合方案",
@@ -367,3 +367,159 @@ def test_every_ntic_has_a_chinese_name_and_every_approval_event_a_body(lg):
           FILTER NOT EXISTS { ?e prov:wasAssociatedWith ?body }
         }""")
     assert rows == [], "NTIC approvals without an approving body"
+
+
+# =====================================================================================================
+# Managing units, the lineages the leads name, and the audit's fixes
+# =====================================================================================================
+
+def test_every_institution_says_whether_its_english_label_is_a_translation(lg):
+    missing = select(lg, """
+        SELECT ?i WHERE {
+          ?i a/rdfs:subClassOf* lin:Institution .
+          FILTER NOT EXISTS { ?i lin:labelIsTranslation ?flag }
+        }""")
+    assert missing == [], f"no lin:labelIsTranslation: {[str(r['i']) for r in missing]}"
+
+
+def test_every_untranslated_english_label_cites_a_page_that_prints_it(lg):
+    rows = select(lg, """
+        SELECT ?i ?url WHERE {
+          ?i a/rdfs:subClassOf* lin:Institution ; lin:labelIsTranslation false .
+          OPTIONAL { ?i lin:englishLabelSource ?s . ?s a/rdfs:subClassOf* lin:Source ; schema:url ?url }
+        }""")
+    assert rows, "no institution has an English label a source prints"
+    assert [str(r["i"]) for r in rows if r.get("url") is None] == []
+
+
+@pytest.mark.parametrize("zh", ["长沙理工大学", "华中科技大学"])
+def test_csust_and_hust_english_names_cite_the_page_that_prints_them(lg, zh):
+    rows = select(lg, f"""
+        SELECT ?flag ?url WHERE {{
+          ?i rdfs:label "{zh}"@zh ; lin:labelIsTranslation ?flag .
+          OPTIONAL {{ ?i lin:englishLabelSource/schema:url ?url }}
+        }}""")
+    assert rows and all(r["flag"].toPython() is False for r in rows)
+    assert all(r.get("url") is not None for r in rows)
+
+
+def test_no_inferred_role_is_of_high_confidence(lg):
+    rows = select(lg, """
+        SELECT ?m WHERE { ?m a org:Membership ; lin:roleInferred true ; lin:confidence lin:High }""")
+    assert rows == []
+
+
+@pytest.mark.parametrize("member_zh, unit_zh, role", [
+    # "东南大学国家专用集成电路系统工程技术研究中心": a possessive, not 依托单位
+    ("国家专用集成电路系统工程技术研究中心", "东南大学", "SupportingUnit"),
+    # "牵头申请": led the application, not the lead unit
+    ("国家新型显示技术创新中心", "广东聚华新型显示研究院", "LeadUnit"),
+    # "我校...国家工程实验室": a possessive
+    ("公路养护技术国家工程实验室", "长沙理工大学", "SupportingUnit"),
+])
+def test_roles_read_into_other_wording_are_marked_inferred_and_low(lg, member_zh, unit_zh, role):
+    rows = select(lg, f"""
+        SELECT ?inferred ?conf WHERE {{
+          ?m a org:Membership ; org:role lin:{role} ; org:member/rdfs:label "{member_zh}"@zh ;
+             org:organization/rdfs:label "{unit_zh}"@zh ; lin:confidence ?conf .
+          OPTIONAL {{ ?m lin:roleInferred ?inferred }}
+        }}""")
+    assert len(rows) == 1
+    assert rows[0]["inferred"].toPython() is True and str(rows[0]["conf"]) == LIN + "Low"
+
+
+@pytest.mark.parametrize("short, full", [
+    ("中国绿发", "中国绿发投资集团有限公司"), ("中国建材", "中国建材集团有限公司"),
+    ("中国能建", "中国能源建设集团有限公司"), ("中林集团", "中国林业集团有限公司"),
+    ("中国节能", "中国节能环保集团有限公司"),
+])
+def test_short_names_are_alt_labels_of_the_full_registered_name(lg, short, full):
+    rows = select(lg, f"""
+        SELECT DISTINCT ?x WHERE {{
+          ?x rdfs:label "{full}"@zh ; skos:altLabel "{short}"@zh ;
+             lin:labelSource/schema:url ?url .
+        }}""")
+    assert len(rows) == 1
+    assert select(lg, f'SELECT ?x WHERE {{ ?x rdfs:label "{short}"@zh }}') == []
+
+
+def test_managing_unit_memberships_are_sourced_data(lg):
+    rows = select(lg, """
+        SELECT ?centre ?unit ?url WHERE {
+          ?m a org:Membership ; org:role lin:ManagingUnit ; org:member/rdfs:label ?centre ;
+             org:organization/rdfs:label ?unit ; dcterms:source/schema:url ?url .
+          FILTER(LANG(?centre) = "zh" && LANG(?unit) = "zh")
+        }""")
+    assert ("公路养护技术国家工程实验室", "湖南省发展和改革委员会") in {
+        (str(r["centre"]), str(r["unit"])) for r in rows}
+    # the derived shortcut is computed from the membership
+    derived = select(lg, """
+        SELECT ?u WHERE { ?c rdfs:label "公路养护技术国家工程实验室"@zh ; lin:managingUnit ?u }""")
+    assert len(derived) == 1
+
+
+def test_by_managing_unit_canned_query_lists_memberships_each_with_a_source(run):
+    result = run("query", "--name", "by-managing-unit", "--format", "json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    rows = json.loads(result.stdout)["results"]["bindings"]
+    assert rows and all("source" in r for r in rows)
+    assert any(r["scope"]["value"] == "institution" for r in rows)
+
+
+@pytest.mark.parametrize("nel_zh, nerc_zh, status, confidence", [
+    ("轮胎先进装备与关键材料国家工程实验室", "轮胎先进装备与关键材料国家工程研究中心", "Completed", "Medium"),
+    ("高速铁路建造技术国家工程实验室", "高速铁路建造技术国家工程研究中心", "Completed", "Low"),
+])
+def test_named_nel_to_nerc_lineages_are_sourced_conversions(lg, nel_zh, nerc_zh, status, confidence):
+    rows = select(lg, f"""
+        SELECT ?status ?conf ?url WHERE {{
+          ?e a lin:Conversion ; org:originalOrganization/rdfs:label "{nel_zh}"@zh ;
+             org:resultingOrganization/rdfs:label "{nerc_zh}"@zh ;
+             lin:status ?status ; lin:confidence ?conf ; dcterms:source/schema:url ?url .
+        }}""")
+    assert rows
+    assert {str(r["status"]) for r in rows} == {LIN + status}
+    assert {str(r["conf"]) for r in rows} == {LIN + confidence}
+
+
+def test_refractory_and_rice_laboratories_are_recorded_without_an_invented_successor(lg):
+    rows = select(lg, """
+        SELECT ?zh ?succ WHERE {
+          VALUES ?zh { "难冶有色金属资源高效利用国家工程实验室"@zh "稻谷及副产物深加工国家工程实验室"@zh }
+          ?x rdfs:label ?zh ; dcterms:source ?s .
+          OPTIONAL { ?x lin:succeededBy ?succ }
+        }""")
+    assert {str(r["zh"]) for r in rows} == {"难冶有色金属资源高效利用国家工程实验室", "稻谷及副产物深加工国家工程实验室"}
+    assert all(r.get("succ") is None for r in rows)
+
+
+def test_2014_plan_and_2020_ntic_plan_as_their_copies_give_them(lg):
+    rows = select(lg, """
+        SELECT ?issued ?id WHERE {
+          ?p rdfs:label "关于深化中央财政科技计划(专项、基金等)管理改革的方案"@zh ;
+             dcterms:issued ?issued ; dcterms:identifier ?id ; dcterms:creator/rdfs:label "国务院"@zh .
+        }""")
+    assert [(str(r["issued"]), str(r["id"])) for r in rows] == [("2014-12-03", "国发[2014]64号")]
+    creators = select(lg, """
+        SELECT ?c WHERE { ?p rdfs:label "关于推进国家技术创新中心建设的总体方案(暂行)"@zh ;
+                              dcterms:creator/rdfs:label ?c . FILTER(LANG(?c) = "zh") }""")
+    assert {str(r["c"]) for r in creators} == {"科学技术部", "财政部"}
+    # no copy of the 2020 plan itself was reachable: no number, month precision only
+    assert select(lg, """SELECT ?id WHERE { ?p rdfs:label "关于推进国家技术创新中心建设的总体方案(暂行)"@zh ;
+                                             dcterms:identifier ?id }""") == []
+
+
+@pytest.mark.parametrize("statement_body_zh, rule_source_url", [
+    ("工业和信息化部", "http://nbxinxi.com/a/zhengcedaquan/2018/1025/13157.html"),
+    ("国家发展和改革委员会", "http://drive.dizo.com.cn/guonei/2022/0323/100018466.html"),
+])
+def test_programme_role_statements_cite_the_programme_rule(lg, statement_body_zh, rule_source_url):
+    rows = select(lg, f"""
+        SELECT ?st WHERE {{
+          ?st a lin:ProgrammeRoleStatement ; org:organization/rdfs:label "{statement_body_zh}"@zh ;
+              lin:concerns ?cls ; dcterms:source/schema:url <{rule_source_url}> .
+          FILTER(?cls IN (lin:NationalManufacturingInnovationCenter, lin:NationalIndustrialInnovationCenter))
+        }}""")
+    assert len(rows) == 1

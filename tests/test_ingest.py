@@ -396,3 +396,22 @@ def test_random_imports_replaces_and_failures_leave_what_succeeded(filled_store,
             assert _imported(lg) == {n.replace(".", "-"): t for n, t in model.items()}
     finally:
         lg.store.close()
+
+
+def test_english_name_flag_is_required_and_false_needs_the_page_that_prints_it(lg, tmp_path):
+    src = tmp_path / "sources.csv"
+    src.write_text("id,title,url\ns,Example source (fictional),https://example.org/s\n")
+
+    def institutions(flag_columns: str, flag_values: str):
+        path = tmp_path / "institutions.csv"
+        path.write_text(f"id,type,name_en,name_zh,{flag_columns}sources\n"
+                        f"x,University,Example Flag University,示例标记大学,{flag_values}s\n")
+        return path
+
+    for columns, values, shape in [("", "", "InstitutionLabelTranslationFlag"),
+                                   ("name_en_is_translation,", "false,", "UntranslatedLabelHasSource")]:
+        err = refused(lg, src, institutions(columns, values))
+        assert any(shape in p.message for p in err.problems), str(err)
+        assert "row 2" in str(err)
+    report = import_files(lg.store, [src, institutions("name_en_is_translation,name_en_sources,", "false,s,")])
+    assert report.validated and len(report.new_institutions) == 1

@@ -351,3 +351,31 @@ def test_validation_does_not_change_shapes_file_results():
     first = sorted((str(v.shape), str(v.focus)) for v in validate_file(path).violations)
     second = sorted((str(v.shape), str(v.focus)) for v in validate_file(path).violations)
     assert first == second and first
+
+
+def test_inferred_role_at_high_confidence_is_rejected_and_named():
+    report = validate_file(FIXTURES / "InferredRoleNotHighConfidence.invalid.ttl")
+    assert not report.conforms
+    [v] = report.violations
+    assert v.shape == LSH.InferredRoleNotHighConfidence and v.severity == "Violation"
+    assert str(v.focus) in v.message and "lin:roleInferred" in v.message
+    # the same membership at Low confidence passes
+    ttl = (FIXTURES / "InferredRoleNotHighConfidence.invalid.ttl").read_text(encoding="utf-8")
+    assert ttl.count("lin:confidence lin:High") == 1
+    assert validate_ttl(data=ttl.replace("lin:confidence lin:High", "lin:confidence lin:Low")).conforms
+
+
+def test_institution_label_without_translation_flag_is_rejected():
+    report = validate_file(FIXTURES / "InstitutionLabelTranslationFlag.invalid.ttl")
+    assert not report.conforms
+    assert {v.shape for v in report.violations} == {LSH.InstitutionLabelTranslationFlag}
+    assert all("lin:labelIsTranslation" in v.message for v in report.violations)
+
+
+def test_untranslated_label_needs_the_page_that_prints_it():
+    ttl = (FIXTURES / "UntranslatedLabelHasSource.valid.ttl").read_text(encoding="utf-8")
+    assert validate_ttl(data=ttl).conforms
+    without = ttl.replace("    lin:englishLabelSource src:example-source-a ;\n", "")
+    assert without != ttl
+    report = validate_ttl(data=without)
+    assert {v.shape for v in report.violations} == {LSH.UntranslatedLabelHasSource}
