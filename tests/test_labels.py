@@ -25,6 +25,7 @@ DATA = """\
 
 inst:labels-test-centre a lin:NationalEngineeringTechnologyResearchCenter ;
     rdfs:label "Centre national d'essai"@fr , "国家测试中心"@zh ;
+    lin:labelIsTranslation true ;
     dcterms:source src:labels-test-source .
 
 event:labels-test-conversion a lin:Conversion ;
