@@ -289,7 +289,8 @@ class Lineage:
         from .sparql import canned
 
         query = canned.get(name, portable=not self.store.speaks_lateral)
-        return self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
+        result = self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
+        return canned.tidy(query, result)
 
     def _bind_params(self, query, given: Mapping[str, str]) -> dict[str, Node]:
         known = {p.name: p for p in query.params}

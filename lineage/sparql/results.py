@@ -83,12 +83,13 @@ def _display(term: Node | None) -> str:
     return str(term)
 
 
-def to_table(result: QueryResult) -> str:
+def to_table(result: QueryResult, max_width: int | None = None) -> str:
+    """Aligned columns; with `max_width`, long cells wrap so the table fits that many columns."""
     from ..terminal import table
 
     if result.kind == "ASK":
         return "true" if result.boolean else "false"
-    text = table(result.variables, [[_display(t) for t in row] for row in result.rows])
+    text = table(result.variables, [[_display(t) for t in row] for row in result.rows], max_width)
     return text + f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}" + (
         ", TRUNCATED at --max-rows)" if result.truncated else ")")
 
@@ -165,8 +166,9 @@ def to_turtle(result: QueryResult) -> str:
     return graph.serialize(format="turtle")
 
 
-def render(result: QueryResult, fmt: str) -> str:
-    """The result in one of FORMATS; ttl only for graph results, table/csv/tsv/json for rows."""
+def render(result: QueryResult, fmt: str, max_width: int | None = None) -> str:
+    """The result in one of FORMATS; ttl only for graph results, table/csv/tsv/json for rows.
+    `max_width` wraps a table to that many columns; other formats ignore it."""
     if fmt == "ttl" or (result.is_graph and fmt == "table"):
         if not result.is_graph:
             from .guard import QueryError
@@ -174,4 +176,6 @@ def render(result: QueryResult, fmt: str) -> str:
             raise QueryError("--format ttl is for CONSTRUCT and DESCRIBE queries; "
                              "use table, csv, tsv or json for SELECT and ASK")
         return to_turtle(result)
-    return {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}[fmt](result)
+    if fmt == "table":
+        return to_table(result, max_width)
+    return {"csv": to_csv, "tsv": to_tsv, "json": to_json}[fmt](result)
