@@ -22,9 +22,13 @@ def rows(lg, name, **params):
 
 def test_conversions_lists_the_wheat_conversion_as_applied(bundled):
     found = [r for r in rows(bundled, "conversions") if r.get("originalLabel") == WHEAT_ETRC]
-    assert found and {r["status"].rsplit("#", 1)[1] for r in found} == {"Applied"}
-    assert {r["resultLabel"] for r in found} == {"National Wheat Technology Innovation Center"}
-    assert len({r["source"] for r in found}) >= 3
+    assert len(found) == 1  # one row per event and original, its sources in one cell
+    [wheat] = found
+    assert (wheat["status"], wheat["type"]) == ("applied", "conversion")
+    assert (wheat["resultLabel"], wheat["resultZh"]) == ("National Wheat Technology Innovation Center",
+                                                         "国家小麦技术创新中心")
+    assert wheat["originalZh"] == "国家小麦工程技术研究中心"
+    assert len(wheat["sources"].split("; ")) >= 3
 
 
 def test_mergers_include_the_nel_nerc_consolidation(bundled):
