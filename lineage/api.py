@@ -285,7 +285,8 @@ class Lineage:
 
     def run_canned(self, name: str, params: Mapping[str, str] | None = None,
                    **limits) -> QueryResult:
-        """Run a canned query with parameters (names resolved like `show` does)."""
+        """Run a canned query with parameters (names resolved like `show` does); its list
+        cells (sources, units, ...) come back with their parts sorted, the same on every store."""
         from .sparql import canned
 
         query = canned.get(name, portable=not self.store.speaks_lateral)
