@@ -128,3 +128,10 @@ rel:example-ended a org:Membership ;
     assert "  co-builder: Southeast University (东南大学), 2006 to 2010-05" in centre.stdout
     unit = run("--data", str(data), "show", "Nanchang University")
     assert f"  co-builds: {WHEAT_ETRC} (国家小麦工程技术研究中心), since 2006" in unit.stdout
+
+
+def test_show_words_a_programme_role_with_the_role_and_programme_names(run):
+    """Regression: 'ManagingUnit of some NationalEngineeringTechnologyResearchCenter'."""
+    most = run("show", "MOST")
+    assert "  programme role: managing unit of some NETRCs" in most.stdout
+    assert "ManagingUnit" not in most.stdout
