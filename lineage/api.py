@@ -327,11 +327,13 @@ class Lineage:
 
     def run_canned(self, name: str, params: Mapping[str, str] | None = None,
                    **limits) -> QueryResult:
-        """Run a canned query with parameters (names resolved like `show` does)."""
+        """Run a canned query with parameters (names resolved like `show` does); its list
+        cells (sources, units, ...) come back with their parts sorted, the same on every store."""
         from .sparql import canned
 
         query = canned.get(name, portable=not self.store.speaks_lateral)
-        return self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
+        result = self.query(query.text, bindings=self._bind_params(query, params or {}), **limits)
+        return canned.tidy(query, result)
 
     def _bind_params(self, query, given: Mapping[str, str]) -> dict[str, Node]:
         known = {p.name: p for p in query.params}

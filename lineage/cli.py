@@ -73,6 +73,25 @@ def emit_json(value) -> None:
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                              default="text", show_default=True, help="Output format.")
 
+wide_option = click.option("--wide", is_flag=True,
+                           help="Never wrap table cells (tables wrap to the terminal's width, "
+                                "or to $COLUMNS when set; piped output is not wrapped).")
+
+
+def table_width(wide: bool) -> int | None:
+    """Columns to wrap tables to: $COLUMNS when set, else the terminal's width when standard
+    output is a terminal; None (no wrapping) with --wide or when piped."""
+    if wide:
+        return None
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--store", envvar="LINEAGE_STORE", metavar="SPEC",
@@ -127,9 +146,10 @@ def info(obj: Context, fmt, no_validate):
 @main.command()
 @click.argument("text")
 @format_option
+@wide_option
 @click.pass_obj
 @reports_errors
-def search(obj: Context, text, fmt):
+def search(obj: Context, text, fmt, wide):
     """Institutions whose English, Chinese or alternative labels contain TEXT.
 
     Matching ignores case and character width (full-width ＡＢＣ matches ABC).
@@ -145,7 +165,7 @@ def search(obj: Context, text, fmt):
     if fmt == "json":
         emit_json(hits)
     elif hits:
-        click.echo(render_search(hits))
+        click.echo(render_search(hits, table_width(wide)))
     else:
         click.echo(f"no institution label contains {text!r}")
 
@@ -292,10 +312,11 @@ def path(obj: Context, start, end, via_units, fmt):
               help="Rows returned at most; the output says when it was truncated.")
 @click.option("--memory-mb", type=click.IntRange(min=64), default=2048, show_default=True,
               help="Memory the query may use.")
+@wide_option
 @click.pass_obj
 @reports_errors
 def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt, timeout,
-          max_rows, memory_mb):
+          max_rows, memory_mb, wide):
     """Run a SPARQL query (argument, --file, standard input) or a canned one (--name).
 
     Every project prefix (lin:, inst:, event:, src:, org:, prov:, dcterms:, skos:, ...) is
@@ -326,7 +347,7 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
         if params:
             raise click.UsageError("--param only applies to canned queries (--name)")
         result = lineage.query(_read_query(text, query_file), **limits)
-    output = render_query_result(result, fmt)
+    output = render_query_result(result, fmt, table_width(wide))
     click.echo(output, nl=not output.endswith("\n"))
     if result.truncated:
         click.echo(f"warning: output truncated at {max_rows} rows (--max-rows)", err=True)

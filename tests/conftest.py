@@ -37,6 +37,8 @@ def run():
     runner = CliRunner()
 
     def invoke(*args: str, **kwargs):
+        # tables wrap to $COLUMNS when it is set: outputs compared here are the unwrapped ones
+        kwargs["env"] = {"COLUMNS": None, **kwargs.get("env", {})}
         return runner.invoke(main, list(args), catch_exceptions=False, **kwargs)
 
     return invoke

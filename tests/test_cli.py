@@ -55,7 +55,7 @@ def test_show_wheat_centre_has_unit_pending_conversion_and_sources(run, name):
     result = run("show", name)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Henan Agricultural University" in out and "SupportingUnit" in out
+    assert "supporting unit: Henan Agricultural University (河南农业大学)" in out
     events = out[out.index("\nEvents"):]
     conversion = events[events.index("Conversion"):]
     assert "[APPLIED]" in conversion.splitlines()[0]

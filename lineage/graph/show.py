@@ -58,7 +58,10 @@ SELECT ?n ?kind ?date ?text WHERE {{
      BIND(CONCAT("visit by ", COALESCE(STR(?who), "unknown")) AS ?text) }}
   UNION {{ ?n a lin:ProgrammeRoleStatement ; org:organization <{iri}> ; org:role ?role ; lin:concerns ?cls .
      BIND("programme role" AS ?kind)
-     BIND(CONCAT(STRAFTER(STR(?role), "#"), " of some ", STRAFTER(STR(?cls), "#")) AS ?text) }}
+     OPTIONAL {{ ?role skos:prefLabel ?roleName FILTER(LANGMATCHES(LANG(?roleName), "en")) }}
+     OPTIONAL {{ ?cls skos:altLabel ?acronym }}
+     BIND(CONCAT(COALESCE(STR(?roleName), STRAFTER(STR(?role), "#")), " of some ",
+                 COALESCE(CONCAT(STR(?acronym), "s"), STRAFTER(STR(?cls), "#"))) AS ?text) }}
   UNION {{ ?n dcterms:creator <{iri}> ; a lin:PolicyDocument ; rdfs:label ?title
      FILTER(LANGMATCHES(LANG(?title), "en")) BIND("policy issued" AS ?kind) BIND(STR(?title) AS ?text) }}
   UNION {{ ?n lin:population <{iri}> ; lin:indicator ?ind ; lin:value ?v ; lin:refPeriod ?p

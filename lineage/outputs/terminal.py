@@ -64,14 +64,93 @@ def pad(text: str, columns: int) -> str:
     return text + " " * max(0, columns - width(text))
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An aligned plain-text table with a rule under the header."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
+          max_width: int | None = None) -> str:
+    """An aligned plain-text table with a rule under the header. With `max_width`, a table
+    wider than that has its widest columns narrowed and their cells wrapped over several
+    lines (rows then separated by a blank line, so each row reads as one block)."""
     cells = [[escape_controls(str(c)) for c in headers]]
     cells += [[("" if c is None else escape_controls(str(c))) for c in r] for r in rows]
     widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    if max_width is not None:
+        widths = fit_widths(widths, max_width - 2 * (len(widths) - 1))
+    blocks = [[pad_line(line, widths) for line in _wrapped_row(row, widths)] for row in cells]
+    rule = "  ".join("-" * w for w in widths)
+    if all(len(block) == 1 for block in blocks):
+        return "\n".join([blocks[0][0], rule] + [block[0] for block in blocks[1:]])
+    body = "\n\n".join("\n".join(block) for block in blocks[1:])
+    return "\n".join(blocks[0] + [rule, body]) if body else "\n".join(blocks[0] + [rule])
+
+
+def pad_line(parts: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(pad(c, w) for c, w in zip(parts, widths)).rstrip()
+
+
+#: A column is never narrowed below this many terminal columns (or its natural width).
+MIN_COLUMN = 8
+
+
+def fit_widths(widths: Sequence[int], budget: int) -> list[int]:
+    """Column widths that fit `budget` columns: the widest are capped first, each at the
+    same cap, none below MIN_COLUMN (the table stays wider when even that does not fit)."""
+    if sum(widths) <= budget:
+        return list(widths)
+    floors = [min(w, MIN_COLUMN) for w in widths]
+
+    def total(cap: int) -> int:
+        return sum(max(f, min(w, cap)) for w, f in zip(widths, floors))
+
+    low, high = 0, max(widths)  # the largest cap whose total fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if total(middle) <= budget else (low, middle - 1)
+    capped = [max(f, min(w, low)) for w, f in zip(widths, floors)]
+    spare = budget - sum(capped)  # hand leftover columns to the capped ones, left to right
+    for i, w in enumerate(widths):
+        if spare <= 0:
+            break
+        if capped[i] < w:
+            extra = min(spare, w - capped[i])
+            capped[i] += extra
+            spare -= extra
+    return capped
+
+
+def _wrapped_row(row: Sequence[str], widths: Sequence[int]) -> list[list[str]]:
+    """One row as physical lines: each cell wrapped to its column, shorter cells padded."""
+    wrapped = [wrap(cell, w) for cell, w in zip(row, widths)]
+    height = max(len(lines) for lines in wrapped)
+    return [[lines[i] if i < len(lines) else "" for lines in wrapped] for i in range(height)]
+
+
+_BREAK_AFTER = "-/:_"
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Text in lines of at most `columns` display columns: broken at spaces where it can,
+    inside a word (an IRI, a run of Chinese) where it must; wide characters count two."""
+    if width(text) <= columns:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if width(candidate) <= columns:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        for char in word:  # a word longer than the column: cut after a hyphen or slash
+            while width(current + char) > columns and current:  # if it has one, else at the edge
+                cut = max(current.rfind(mark) for mark in _BREAK_AFTER) + 1
+                cut = cut if cut > 0 else len(current)
+                lines.append(current[:cut])
+                current = current[cut:]
+            current += char
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 #: Short names researchers use for the programme classes.
@@ -135,11 +214,11 @@ def render_info(info: Info) -> str:
 
 
 @_escaping
-def render_search(hits: Sequence[SearchHit]) -> str:
+def render_search(hits: Sequence[SearchHit], max_width: int | None = None) -> str:
     rows = [[h.institution.label_en or "", h.institution.label_zh or "",
              type_names(h.institution.types), shorten(h.institution.iri)]
             for h in hits]
-    return table(["English", "中文", "type", "id"], rows)
+    return table(["English", "中文", "type", "id"], rows, max_width)
 
 
 def _sources_block(sources: Sequence[SourceRef], indent: str) -> list[str]:
@@ -168,11 +247,9 @@ def render_show(d: InstitutionDetail) -> str:
         lines.append("")
         lines.append("Units and members")
         for m in d.memberships:
-            arrow = "unit" if m.direction == "unit" else "member"
-            span = " ".join(x for x in (f"from {m.start}" if m.start else "",
-                                        f"until {m.end}" if m.end else "") if x)
-            lines.append(f"  {local(m.role)} ({arrow}): {m.other.both_labels()}"
-                         + (f"  [{span}]" if span else ""))
+            span = membership_span(m.start, m.end)
+            lines.append(f"  {role_words(m.role, m.direction)}: {m.other.both_labels()}"
+                         + (f", {span}" if span else ""))
             lines.extend(_sources_block(m.sources, "    "))
     if d.events:
         lines.append("")
@@ -208,6 +285,40 @@ def render_show(d: InstitutionDetail) -> str:
         for s in d.label_sources:
             lines.append(f"  {citation(s)}")
     return "\n".join(lines)
+
+
+#: How a membership role reads from each side: (the member's side, naming its unit; the
+#: unit's side, naming its member). "supporting unit: Henan Agricultural University" on the
+#: centre's page, "supports: National Wheat ETRC" on the university's.
+ROLE_WORDS = {
+    "SupportingUnit": ("supporting unit", "supports"),
+    "ManagingUnit": ("managing unit", "manages"),
+    "CoBuilder": ("co-builder", "co-builds"),
+    "LeadUnit": ("lead unit", "leads"),
+    "OrganizingUnit": ("organising unit", "organises"),
+    "CommercializationPartner": ("commercialisation partner", "commercialisation partner"),
+    "Director": ("director of", "director"),  # the member is the person, the unit the centre
+}
+
+
+def role_words(role: str, direction: str) -> str:
+    """A role worded from this institution's side; direction 'unit' means the other party is
+    this institution's unit, 'member' that it is its member. Unknown roles read 'role (of)'."""
+    name = local(role)
+    as_member, as_unit = ROLE_WORDS.get(name, (_words(name), _words(name) + " of"))
+    return as_member if direction == "unit" else as_unit
+
+
+def _words(name: str) -> str:
+    """'SomeRole' -> 'some role'."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+
+
+def membership_span(start, end) -> str:
+    """'since 2006', '2006 to 2020', 'until 2020' or '' for an undated membership."""
+    if start and end:
+        return f"{start} to {end}"
+    return f"since {start}" if start else f"until {end}" if end else ""
 
 
 def _lifespan_lines(span) -> list[str]:
@@ -393,19 +504,21 @@ def _display(term) -> str:
     return str(term)
 
 
-def query_table(result: QueryResult) -> str:
-    """A SELECT as a text table with its row count, an ASK as true/false."""
+def query_table(result: QueryResult, max_width: int | None = None) -> str:
+    """A SELECT as a text table with its row count (long cells wrapped to `max_width`
+    columns), an ASK as true/false."""
     if result.kind == "ASK":
         return "true" if result.boolean else "false"
-    text = table(result.variables, [[_display(t) for t in row] for row in result.rows])
+    text = table(result.variables, [[_display(t) for t in row] for row in result.rows], max_width)
     return text + f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}" + (
         ", TRUNCATED at --max-rows)" if result.truncated else ")")
 
 
-def render_query_result(result: QueryResult, fmt: str) -> str:
-    """A query result in one of sparql.FORMATS; `table` shows graph results as Turtle."""
+def render_query_result(result: QueryResult, fmt: str, max_width: int | None = None) -> str:
+    """A query result in one of sparql.FORMATS; `table` shows graph results as Turtle and
+    wraps long cells to `max_width` columns."""
     from ..sparql.results import render
 
     if fmt == "table" and not result.is_graph:
-        return query_table(result)
+        return query_table(result, max_width)
     return render(result, "ttl" if fmt == "table" else fmt)

@@ -4,18 +4,31 @@ Header lines at the top of a file (SPARQL comments):
     # title: All conversions
     # description: one line saying what it returns
     # param: NAME | TYPE | DEFAULT | description      (TYPE: institution, iri, string, year)
+    # lists: sources units                            (columns made by GROUP_CONCAT, see below)
 Parameters are written into the query as checked, escaped SPARQL terms (sparql.guard.substitute),
 so they cannot change its structure.
+
+A canned query gives one row per subject: what a subject has several of (sources, units,
+conflicting dates) is joined into one cell with GROUP_CONCAT and LIST_SEPARATOR. SPARQL leaves
+the order inside such a cell to the engine, so `tidy` sorts the parts of every `lists:` column
+(and writes IRIs among them as prefixed names): the same text on every store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
+from rdflib import Literal
+
 from ..errors import UsageError
+from ..namespaces import shorten
+from .results import QueryResult
 
 PARAM_TYPES = ("institution", "iri", "string", "year")
+
+#: What joins the parts of a `lists:` column, in the .rq files and in the tidied answer.
+LIST_SEPARATOR = "; "
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,7 @@ class CannedQuery:
     description: str
     text: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+    lists: tuple[str, ...] = field(default_factory=tuple)
 
 
 def parse_canned(name: str, text: str) -> CannedQuery:
@@ -57,7 +71,8 @@ def parse_canned(name: str, text: str) -> CannedQuery:
             meta[key] = value
     if "title" not in meta:
         raise UsageError(f"{name}.rq:1: a canned query needs a '# title:' header line")
-    return CannedQuery(name, meta["title"], meta.get("description", ""), text, tuple(params))
+    return CannedQuery(name, meta["title"], meta.get("description", ""), text, tuple(params),
+                       tuple(meta.get("lists", "").split()))
 
 
 def load_all() -> dict[str, CannedQuery]:
@@ -93,3 +108,25 @@ def parse_param_args(pairs: tuple[str, ...]) -> dict[str, str]:
             raise UsageError(f"--param {pair!r}: use NAME=VALUE")
         found[key.strip()] = value
     return found
+
+
+def tidy(query: CannedQuery, result: QueryResult) -> QueryResult:
+    """The answer with every `lists:` cell in a fixed order: parts split at LIST_SEPARATOR,
+    IRIs shortened to prefixed names, duplicates dropped, sorted, joined again."""
+    columns = [i for i, v in enumerate(result.variables) if v in query.lists]
+    if not columns or result.kind != "SELECT":
+        return result
+    rows = []
+    for row in result.rows:
+        row = list(row)
+        for i in columns:
+            if row[i] is not None:
+                row[i] = Literal(sorted_list(str(row[i])))
+        rows.append(tuple(row))
+    return replace(result, rows=rows)
+
+
+def sorted_list(text: str) -> str:
+    """'b; a; b' -> 'a; b', IRIs as prefixed names; empty parts dropped."""
+    parts = {shorten(part.strip()) for part in text.split(LIST_SEPARATOR) if part.strip()}
+    return LIST_SEPARATOR.join(sorted(parts))
