@@ -166,7 +166,7 @@ def test_show_presents_both_conflicting_claims(run):
 
 def test_info_reuses_the_validation_state_of_the_unchanged_bundled_graph(run, tmp_path, monkeypatch,
                                                                          fixture_path):
-    from lineage import validation_cache
+    from lineage.graph import validation_cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert "validation: valid" in run("info").output

@@ -15,7 +15,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from lineage import Lineage
-from lineage import export as ex
+from lineage.outputs import export as ex
 from lineage.ingest import import_files
 from lineage.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
 
@@ -109,7 +109,7 @@ def test_csv_nodes_and_edges(bundled):
 
 
 def test_exports_are_deterministic_across_processes(tmp_path):
-    script = ("import sys; from lineage import Lineage; from lineage import export as ex; "
+    script = ("import sys; from lineage import Lineage; from lineage.outputs import export as ex; "
               "sys.stdout.buffer.write(ex.export_bytes(Lineage.open().store, sys.argv[1]))")
     for fmt in ("ttl", "trig", "nt", "jsonld", "gexf", "graphml"):
         runs = {subprocess.run([sys.executable, "-c", script, fmt], capture_output=True,
