@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .vocabulary import label_of
+
 _STYLE = ("border-collapse:collapse;font-size:0.9em;text-align:left",
           "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:top;text-align:left")
 #: Rows shown before a table says how many more there are.
@@ -62,7 +64,10 @@ def _sources(sources) -> str:
 
 
 def _short(term) -> str:
-    return esc(str(term).split(":", 1)[-1]) if term else ""
+    """A status, role or event kind by its English label, else its local name (escaped)."""
+    if not term:
+        return ""
+    return esc(label_of(str(term)) or str(term).split(":", 1)[-1])
 
 
 def trace_html(trace) -> str:
@@ -96,7 +101,7 @@ def detail_html(detail) -> str:
         facts.append(["established", esc(", ".join(map(str, detail.established)))])
     parts = [table(["", ""], facts, ref.both_labels())]
     if detail.memberships:
-        parts.append(table(["role", "unit or member", "from", "until", "sources"], [
+        parts.append(table(["relation", "institution", "from", "until", "sources"], [
             [esc(_role(m)), name_cell(m.other), esc(m.start), esc(m.end), _sources(m.sources)]
             for m in detail.memberships], "Units and members"))
     if detail.events:
@@ -109,10 +114,11 @@ def detail_html(detail) -> str:
 
 
 def _role(membership) -> str:
-    """A role read from the institution's side: 'supporting unit' or 'member (as supporting unit)'."""
-    role = str(membership.role).split(":", 1)[-1]
-    words = "".join(" " + c.lower() if c.isupper() else c for c in role).strip()
-    return words if membership.direction == "unit" else f"member (we are its {words})"
+    """A role read from the institution's side: its 'supporting unit' is the other, or it
+    'is supporting unit of' the other."""
+    role = str(membership.role)
+    words = label_of(role) or role.split(":", 1)[-1]
+    return words if membership.direction == "unit" else f"is {words} of"
 
 
 def hits_html(hits) -> str:

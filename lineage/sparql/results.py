@@ -115,11 +115,12 @@ class QueryResult:
                 columns.append((f"{var}_label", lambda row, i=i: _label(refs, row[i])))
         return columns
 
-    def _labels(self) -> dict:
+    def _labels(self, rows: list | None = None) -> dict:
         """InstitutionRef by IRI for the labelled IRIs in the rows (empty without a labeller)."""
         if self.labeller is None:
             return {}
-        iris = {str(t) for row in self.rows for t in row if isinstance(t, URIRef)}
+        iris = {str(t) for row in (self.rows if rows is None else rows) for t in row
+                if isinstance(t, URIRef)}
         return {i: ref for i, ref in self.labeller(iris).items()
                 if ref.label_en or ref.label_zh} if iris else {}
 
@@ -128,7 +129,7 @@ class QueryResult:
         from ..html_repr import MAX_ROWS, esc, name_cell, result_html
 
         rows = self.rows[:MAX_ROWS]
-        refs = self._labels() if self.labeller else {}
+        refs = self._labels(rows)
 
         def cell(term):
             ref = refs.get(str(term)) if isinstance(term, URIRef) else None
@@ -149,6 +150,8 @@ _INTEGERS = {str(XSD[t]) for t in ("integer", "int", "long", "short", "byte", "n
                                    "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 _FLOATS = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
 _DATES = {str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)}
+_BOOLEAN, _DATE, _DATETIME, _YEAR = (str(XSD.boolean), str(XSD.date), str(XSD.dateTime),
+                                     str(XSD.gYear))
 
 
 def python_value(term: Node | None, dates_as_text: bool = False) -> Any:
@@ -163,7 +166,9 @@ def python_value(term: Node | None, dates_as_text: bool = False) -> Any:
         return shorten(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
-    text, datatype = str(term), str(term.datatype) if term.datatype is not None else ""
+    if term.datatype is None:
+        return str(term)
+    text, datatype = str(term), str(term.datatype)
     if dates_as_text and datatype in _DATES:
         return text
     try:
@@ -171,13 +176,13 @@ def python_value(term: Node | None, dates_as_text: bool = False) -> Any:
             return int(text)
         if datatype in _FLOATS:
             return float(text)
-        if datatype == str(XSD.boolean):
+        if datatype == _BOOLEAN:
             return {"true": True, "1": True, "false": False, "0": False}[text.strip()]
-        if datatype == str(XSD.date):
+        if datatype == _DATE:
             return datetime.date.fromisoformat(text)
-        if datatype == str(XSD.dateTime):
+        if datatype == _DATETIME:
             return datetime.datetime.fromisoformat(text)
-        if datatype == str(XSD.gYear) and text.lstrip("-").isdigit():
+        if datatype == _YEAR and text.lstrip("-").isdigit():
             return int(text)
     except (ValueError, KeyError):
         pass  # an ill-typed literal stays text
