@@ -12,17 +12,21 @@ from rdflib.term import Node
 from .graph.search import NameIndex, resolve_fast
 from .graph.classes import among, class_pairs
 from .dates import parse_user_date
-from .errors import UsageError
+from .errors import BadValueError, UsageError
 from .graph.derive import derive, derive_graph
 from .ingest.loading import load_data_files, open_store
 from .graph.show import Describer
-from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHit
-from .namespaces import LIN, ONTOLOGY_GRAPH, XSD, expand, shorten
+from .html_repr import HtmlPage
+from .model import ClassCount, Info, InstitutionDetail, InstitutionRef, SearchHits
+from .namespaces import DERIVED_GRAPH, LIN, ONTOLOGY_GRAPH, XSD, expand, shorten
 from .store.local import LocalStore, Store
 from .analysis.trace import DOWN, LineagePath, Trace, find_path, trace
 from .graph.validate import ValidationReport, validate_store
+from .vocabulary import Direction, Status, statuses as named_statuses
 
 if TYPE_CHECKING:
+    from rdflib import Dataset, Graph
+
     from .analysis.diff import Diff
     from .outputs.figures import FigureFile
     from .ingest import ImportReport
@@ -84,6 +88,47 @@ class Lineage:
         engine.configure(target, PoolSettings(query_workers, queue_wait, strict=strict_sandbox))
         return cls(target, names, strict_sandbox)
 
+    @classmethod
+    def from_rdflib(cls, data: "Graph | Dataset", ontology: bool = True,
+                    strict_sandbox: bool = False) -> "Lineage":
+        """A Lineage over an rdflib Graph or Dataset, in memory: a Dataset's named graphs stay
+        named graphs (its default graph and a plain Graph land in one graph of their own);
+        the ontology is added unless `ontology` is False; shortcut edges are derived anew."""
+        from .ingest.loading import load_bundle
+        from .rdflib_bridge import named_graphs
+
+        store = LocalStore.open("memory")
+        names = load_bundle(store, bundled=False) if ontology else {}
+        for graph, triples in named_graphs(data).items():
+            if graph == str(DERIVED_GRAPH):
+                continue  # shortcut edges are only ever computed
+            store.replace_graph(graph, triples)
+            names.setdefault(graph, f"rdflib {graph.rsplit('/', 1)[-1]}")
+        derive(store)
+        return cls(store, names, strict_sandbox)
+
+    def dataset(self, include_derived: bool = False) -> "Dataset":
+        """The loaded graphs as an rdflib Dataset, one named graph per file (the ontology
+        included; the derived shortcut edges only with `include_derived`)."""
+        from .rdflib_bridge import to_dataset
+
+        graphs = [g for g in self.store.graphs()
+                  if include_derived or g != str(DERIVED_GRAPH)]
+        return to_dataset(self.store, graphs)
+
+    def close(self) -> None:
+        """Stop the query workers and release the store (an on-disk store's lock); calling
+        it again does nothing."""
+        if self.store is not None and not getattr(self, "_closed", False):
+            self._closed = True
+            self.store.close()
+
+    def __enter__(self) -> "Lineage":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     @property
     def warnings(self) -> list[str]:
         """What the user should be told about the store (e.g. a server holding another
@@ -124,6 +169,9 @@ class Lineage:
         YYYY-MM-DD) leaves out what the existence rule places later."""
         from .outputs import export
 
+        if fmt not in export.FORMATS:
+            raise BadValueError(f"unknown export format {fmt!r}; accepted: "
+                                + ", ".join(export.FORMATS))
         if as_of is not None:
             as_of = parse_user_date(as_of)
         if fmt == "csv":
@@ -145,27 +193,31 @@ class Lineage:
         size); only width/case variants and did-you-mean suggestions scan all names."""
         return resolve_fast(self.store, name) or self.index.resolve(name)
 
-    def search(self, text: str) -> list[SearchHit]:
+    def search(self, text: str) -> SearchHits:
         """Institutions whose English, Chinese or alternative labels contain the text."""
-        return self.index.search(text)
+        return SearchHits(self.index.search(text))
 
     def show(self, name: str) -> InstitutionDetail:
         """Everything known about one institution, each fact with its sources."""
         return Describer(self.store, self.index).describe(self.resolve(name))
 
-    def trace(self, name: str, direction: str = DOWN, depth: int | None = None,
-              as_of: str | None = None, statuses: Iterable[str] | None = None) -> Trace:
+    def trace(self, name: str, direction: str | Direction = DOWN, depth: int | None = None,
+              as_of: str | None = None,
+              statuses: str | Status | Iterable[str | Status] | None = None) -> Trace:
         """The lineage tree of one institution: every hop with event, date, status and sources.
 
-        direction is "down" (what it became), "up" (where it came from) or "both"; `as_of`
-        (YYYY, YYYY-MM or YYYY-MM-DD) drops later events and institutions not yet established;
-        `statuses` (prefixed names such as "lin:Approved") keeps only hops with those statuses.
+        direction is "down" (what it became), "up" (where it came from) or "both" (or a
+        Direction); `as_of` (YYYY, YYYY-MM or YYYY-MM-DD) drops later events and institutions
+        not yet established; `statuses` keeps only hops with those statuses: Status members
+        or names ("approved", "lin:Approved", the groups "settled" and "pending").
+        A value outside these is a ValueError naming the accepted ones.
         """
+        direction = Direction.coerce(direction).value
+        wanted = None if statuses is None else {s.value for s in named_statuses(statuses)}
         if as_of is not None:
             as_of = parse_user_date(as_of)
-        if depth is not None and depth < 0:
-            raise UsageError("--depth must be 0 or more")
-        return trace(self.store, self.resolve(name), direction, depth, as_of, statuses)
+        _check_depth(depth)
+        return trace(self.store, self.resolve(name), direction, depth, as_of, wanted)
 
     def diff(self, from_date: str, to_date: str, focus: str | None = None,
              depth: int = 1) -> "Diff":
@@ -177,8 +229,7 @@ class Lineage:
 
         from_date = parse_user_date(from_date, "FROM")
         to_date = parse_user_date(to_date, "TO")
-        if depth < 0:
-            raise UsageError("--depth must be 0 or more")
+        _check_depth(depth)
         return diff(self.store, from_date, to_date, self.resolve(focus) if focus else None, depth)
 
     def path(self, start: str, end: str, via_units: bool = False) -> LineagePath | None:
@@ -187,13 +238,14 @@ class Lineage:
 
     def render(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
                as_of: str | None = None, layout: str = "force",
-               diff: tuple[str, str] | None = None) -> str:
+               diff: tuple[str, str] | None = None) -> HtmlPage:
         """A self-contained HTML view that opens offline: the whole graph, the
         neighbourhood of `focus` (`depth` hops through events and memberships) or one
         `lineage` (both directions); `as_of` drops later events and institutions not yet
         established; `layout` is "force" or "timeline"; `diff` (FROM, TO) draws the record as
         of TO with what is new, ended and unchanged since FROM marked (as `diff` reads them).
-        Write it with views.write_view."""
+        The page is a str (an HtmlPage: `.write(path)` saves it, and a notebook shows it
+        inline)."""
         from .outputs.views import build_view, render_page
 
         diff_from = None
@@ -201,14 +253,14 @@ class Lineage:
             raise UsageError("a diff view needs both dates: FROM and TO")
         if diff is not None:
             if as_of is not None:
-                raise UsageError("give either --as-of or --diff, not both")
+                raise UsageError("give either as_of or diff, not both")
             diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
         if as_of is not None:
             as_of = parse_user_date(as_of)
         view = build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
                           lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
                           layout=layout, diff_from=diff_from)
-        return render_page(view)
+        return HtmlPage(render_page(view))
 
     def figure(self, name: str | None = None, focus: str | None = None, depth: int = 1,
                as_of: str | None = None, diff: tuple[str, str] | None = None,
@@ -246,11 +298,8 @@ class Lineage:
 
     def validate(self, files: Sequence[str | Path] = ()) -> ValidationReport:
         """SHACL shapes and graph checks over everything loaded, plus `files` (which are
-        checked together with the graph but never written into a persistent store)."""
+        checked together with the graph in a scratch copy: the store is left as it was)."""
         if not files:
-            return validate_store(self.store, self.graph_names)
-        if self.store.spec == "memory":
-            self.add_files(files)
             return validate_store(self.store, self.graph_names)
         scratch = LocalStore.open("memory")
         graphs = self.store.graphs()
@@ -314,10 +363,13 @@ class Lineage:
         """Run an untrusted SPARQL query safely: every project prefix pre-bound; SERVICE,
         FROM/FROM NAMED and updates refused; evaluated in a worker with a time limit, a row
         cap (the result says when it was truncated) and a memory cap."""
+        from .analysis.diff import institution_refs
         from .sparql import Limits, run_query
 
-        return run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings,
-                         strict=self.strict_sandbox)
+        result = run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings,
+                           strict=self.strict_sandbox)
+        result.labeller = lambda iris: institution_refs(self.store, iris)
+        return result
 
     def canned_queries(self) -> dict[str, CannedQuery]:
         """The canned queries shipped with the package, by name."""
@@ -356,10 +408,17 @@ class Lineage:
         if param.type == "iri":
             iri = expand(value) or value
             if not iri.startswith(("http://", "https://", "urn:")):
-                raise UsageError(f"--param {param.name}: {value!r} is not an IRI or prefixed name")
+                raise UsageError(f"parameter {param.name}: {value!r} is not an IRI or "
+                                 "prefixed name")
             return URIRef(iri)
         if param.type == "year":
             if not (len(value) == 4 and value.isdigit()):
-                raise UsageError(f"--param {param.name}: {value!r} is not a year (YYYY)")
+                raise UsageError(f"parameter {param.name}: {value!r} is not a year (YYYY)")
             return Literal(value, datatype=XSD.gYear)
         return Literal(value)
+
+
+def _check_depth(depth: int | None) -> None:
+    """A hop count must be 0 or more."""
+    if depth is not None and depth < 0:
+        raise BadValueError(f"depth must be 0 or more, not {depth}")

@@ -50,7 +50,7 @@ def reports_errors(command):
         try:
             return command(*args, **kwargs)
         except LineageError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {exc}{_flag_hint(exc)}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
@@ -62,6 +62,13 @@ def reports_errors(command):
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def _flag_hint(exc: Exception) -> str:
+    """The command-line flag that lifts a limit the library reports (its messages name none)."""
+    from .sparql.worker import QueryTimeout
+
+    return " (raise the limit with --timeout)" if isinstance(exc, QueryTimeout) else ""
 
 
 def emit_json(value) -> None:
@@ -222,9 +229,9 @@ def trace(obj: Context, name, direction, depth, as_of, status, fmt):
       lineage trace "National Wheat Engineering Technology Research Center" --as-of 2021 --format json
     """
     from .outputs.terminal import render_trace
-    from .analysis.trace import parse_statuses
+    from .vocabulary import statuses as named_statuses
 
-    statuses = parse_statuses(status) if status else None
+    statuses = named_statuses(status) if status is not None else None
     result = obj.lineage().trace(name, direction, depth, as_of, statuses)
     emit_json(result) if fmt == "json" else click.echo(render_trace(result))
 
@@ -441,6 +448,8 @@ def render(obj: Context, focus, depth, lineage_of, as_of, diff_dates, layout, ou
         raise UsageError("--depth applies only with --focus")
     if focus and lineage_of:
         raise UsageError("give either --focus or --lineage, not both")
+    if as_of and diff_dates:
+        raise UsageError("give either --as-of or --diff, not both")
     lineage = obj.lineage()
     html = lineage.render(focus=focus, depth=1 if depth is None else depth, lineage=lineage_of,
                           as_of=as_of, layout=layout, diff=diff_dates or None)

@@ -11,7 +11,7 @@ ACCEPTED_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2021, 2021-08, 2021-08-22)"
 _FORM = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-def parse_user_date(text: str, option: str = "--as-of") -> str:
+def parse_user_date(text: str, option: str = "as_of") -> str:
     """Validate a date a user typed and return it in its canonical lexical form."""
     match = _FORM.match(text.strip())
     if not match:

@@ -26,6 +26,11 @@ class UsageError(LineageError):
     """The request itself is malformed (bad option value, unknown store kind)."""
 
 
+class BadValueError(UsageError, ValueError):
+    """A value outside a fixed set (a status, a direction, a format): a ValueError to Python
+    callers, bad input (exit 2) to the CLI."""
+
+
 class NotFoundError(LineageError):
     """A name matched no institution; carries close matches for a 'did you mean'."""
 

@@ -78,6 +78,15 @@ class SearchHit:
     matched: str  # the label or alternative label that matched
 
 
+class SearchHits(list):
+    """Search hits in order (a list), shown as a bilingual table in a notebook."""
+
+    def _repr_html_(self) -> str:
+        from .html_repr import hits_html
+
+        return hits_html(self)
+
+
 @dataclass(frozen=True)
 class MembershipFact:
     """A dated, sourced relation to a unit (this institution is the member) or to a member."""
@@ -134,6 +143,12 @@ class InstitutionDetail:
     events: list[EventFact] = field(default_factory=list)
     other_facts: list[OtherFact] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        """Names, dates, units and events as bilingual tables (for notebooks)."""
+        from .html_repr import detail_html
+
+        return detail_html(self)
 
 
 @dataclass

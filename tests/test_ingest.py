@@ -128,7 +128,7 @@ def test_unknown_type_names_the_accepted_ones(lg, tmp_path):
 
 def test_reimport_needs_replace(lg):
     import_files(lg.store, EXAMPLES)
-    assert "--replace" in str(refused(lg, *EXAMPLES))
+    assert "import with replace" in str(refused(lg, *EXAMPLES))
     before = len(lg.store)
     import_files(lg.store, EXAMPLES, replace=True)
     assert len(lg.store) == before

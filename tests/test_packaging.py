@@ -35,6 +35,11 @@ def test_wheel_contains_ontology_shapes_and_graphs(wheel):
     assert expected and expected <= bundled
 
 
+def test_wheel_marks_the_package_as_typed(wheel):
+    """py.typed (PEP 561) ships, so type checkers read the library's annotations."""
+    assert "lineage/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_installed_wheel_answers_from_an_empty_directory(wheel, tmp_path):
     target, empty = tmp_path / "site", tmp_path / "elsewhere"
     empty.mkdir()

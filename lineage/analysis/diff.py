@@ -115,6 +115,12 @@ class Diff:
     programmes: list[ProgrammeCount] = field(default_factory=list)
     undated: dict[str, int] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """What appeared, ended and happened, as bilingual tables (for notebooks)."""
+        from ..html_repr import diff_html
+
+        return diff_html(self)
+
 
 def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
     """Labels (English, Chinese) and types of these nodes, read for them alone."""

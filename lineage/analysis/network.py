@@ -23,8 +23,10 @@ from ..model import DateValue, InstitutionRef, SourceRef
 from ..namespaces import LIN, NON_LINEAGE_EVENTS, shorten
 from ..graph.sources import chunks as _chunks, citations, values as _values
 from ..store.local import Store
+from .. import vocabulary
+from ..vocabulary import Direction
 
-DOWN, UP = "down", "up"
+DOWN, UP = Direction.DOWN.value, Direction.UP.value
 
 _STEP = {
     DOWN: "^org:originalOrganization/org:resultingOrganization",
@@ -81,7 +83,7 @@ _NODE_FACT = "SELECT ?i ?value WHERE {{ {restrict} {pattern} }}"
 _ALL_INSTITUTIONS = "SELECT DISTINCT ?i WHERE {{ ?i a ?t . {institution_types} }}"
 
 #: Statuses that are not settled: shown, but marked as pending.
-PENDING = {shorten(str(s)) for s in (LIN.Planned, LIN.Applied, LIN.InProgress)}
+PENDING = {status.value for status in vocabulary.PENDING}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from ..dates import not_after
 from ..graph.existence import started_by
 from ..model import DateValue, InstitutionRef, Lifespan
 from .network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
-from ..errors import UsageError
 from ..store.local import Store
+from ..vocabulary import Direction
 
-BOTH = "both"
+BOTH = Direction.BOTH.value
 DEFAULT_MAX_DEPTH = 100_000
 
 
@@ -58,6 +58,35 @@ class Trace:
         """Every institution the trace reaches (except the root), optionally in one direction."""
         return {h.child for h in self.hops
                 if h.child is not None and (direction is None or h.direction == direction)}
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The trace as a graph: a node per institution (label, label_en, label_zh, types,
+        root), an edge per event from original to result whichever way the trace walked
+        (key: the event IRI; event_type, status, date, pending, sources). An event with no
+        result (a dissolution) is listed in its institution's `ending_events`."""
+        graph = nx.MultiDiGraph(root=self.root.iri, direction=self.direction)
+        for iri, ref in self.institutions.items():
+            graph.add_node(iri, label=ref.label, label_en=ref.label_en, label_zh=ref.label_zh,
+                           types=list(ref.types), root=iri == self.root.iri, ending_events=[])
+        for hop in self.hops:
+            event = hop.event
+            if hop.child is None:
+                if event.iri not in graph.nodes[hop.parent]["ending_events"]:
+                    graph.nodes[hop.parent]["ending_events"].append(event.iri)
+                continue
+            start, end = (hop.parent, hop.child) if hop.direction == DOWN else (hop.child, hop.parent)
+            if not graph.has_edge(start, end, key=event.iri):
+                graph.add_edge(start, end, key=event.iri, event_type=event.event_type,
+                               status=event.status, date=str(event.date) if event.date else None,
+                               pending=event.pending,
+                               sources=[source.iri for source in event.sources])
+        return graph
+
+    def _repr_html_(self) -> str:
+        """The hops as a bilingual table (for notebooks)."""
+        from ..html_repr import trace_html
+
+        return trace_html(self)
 
 
 @dataclass(frozen=True)
@@ -255,22 +284,3 @@ def _step(net: LineageNetwork, a: str, b: str, via_units: bool) -> PathStep:
         for key, data in sorted((net.units.get_edge_data(u, v) or {}).items()):
             return PathStep(a, b, forward, role=data["role"], membership=key)
     raise LookupError(f"no edge between {a} and {b}")  # pragma: no cover - path came from edges
-
-
-STATUS_NAMES = ("Planned", "Applied", "InProgress", "Approved", "Completed", "Rejected", "Withdrawn")
-STATUS_GROUPS = {"settled": ("Approved", "Completed"), "pending": ("Planned", "Applied", "InProgress")}
-
-
-def parse_statuses(text: str) -> set[str]:
-    """'approved,pending' -> {'lin:Approved', 'lin:Planned', ...}; unknown names are a UsageError."""
-    by_key = {n.casefold(): n for n in STATUS_NAMES}
-    wanted: set[str] = set()
-    for word in filter(None, (w.strip().casefold() for w in text.split(","))):
-        names = STATUS_GROUPS.get(word) or ((by_key[word],) if word in by_key else None)
-        if names is None:
-            accepted = ", ".join([*(n.lower() for n in STATUS_NAMES), *STATUS_GROUPS])
-            raise UsageError(f"--status: unknown status {word!r}; accepted: {accepted}")
-        wanted.update(f"lin:{n}" for n in names)
-    if not wanted:
-        raise UsageError("--status: give at least one status")
-    return wanted

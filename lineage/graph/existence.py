@@ -30,8 +30,9 @@ from ..model import DateValue, DatedBy, Lifespan
 from ..namespaces import LIN, shorten
 from .sources import chunks, values
 from ..store.local import Store
+from .. import vocabulary
 
-SETTLED = ("lin:Approved", "lin:Completed")
+SETTLED = tuple(status.value for status in vocabulary.SETTLED)
 #: Event kinds whose settled result starts an institution.
 STARTING = ("lin:Establishment", "lin:Conversion", "lin:Merger", "lin:Renaming", "lin:Split")
 #: Event kinds whose settled occurrence ends each original that is not also a result.

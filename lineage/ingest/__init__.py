@@ -98,7 +98,7 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, Problem | Non
             return None, Problem(str(path), "is a directory, not a file")
         if size > max_bytes:
             return None, Problem(str(path), f"file is {size:,} bytes, over the limit of "
-                                            f"{max_bytes:,} (raise it with --max-bytes)")
+                                            f"{max_bytes:,} (the max_bytes limit)")
         return path.read_bytes(), None
     except FileNotFoundError:
         return None, Problem(str(path), "no such file")
@@ -222,8 +222,8 @@ def _graph_conflicts(store: Store, graphs: dict[Path, str], replace: bool) -> li
             problems.append(Problem(str(path), f"has the same name as {seen[graph]}; rename one"))
         seen[graph] = path
         if graph in existing and not replace:
-            problems.append(Problem(str(path), "a file of this name was imported before; use "
-                                               "--replace to replace what it added"))
+            problems.append(Problem(str(path), "a file of this name was imported before; "
+                                               "import with replace to replace what it added"))
     return problems
 
 

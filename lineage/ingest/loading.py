@@ -84,8 +84,8 @@ def open_store(spec: str | None, data: Sequence[str | Path] = (), bundled: bool 
         derive(store)
         return store, names
     if data:
-        raise UsageError("--data adds files for one run of the in-memory store; to add them to "
-                         f"{spec} use `lineage --store {spec} import FILE...`")
+        raise UsageError("data files are added for one session of the in-memory store only; "
+                         f"to add them to {spec}, import them into it")
     store = _open_on_disk(parsed, writable)
     return store, graph_names(store)
 
@@ -143,7 +143,7 @@ def _open_remote(spec: str, fingerprint: str):
                              f"(the lineage data sits in named graphs, so every answer would be "
                              f"empty): {UNION_DEFAULT_GRAPH_HELP}")
         raise UsageError(f"{spec} holds no lineage graph (no lineage ontology in its default "
-                         "graph): load `lineage export --format nq` into it, or give its update "
+                         "graph): load lineage's N-Quads export (format nq) into it, or give its update "
                          "endpoint (sparql:QUERY_URL,UPDATE_URL) so lineage can load the "
                          "bundled graph once")
     ours = ontology_version()

@@ -491,25 +491,14 @@ def render_diff(d) -> str:
     return "\n".join(lines)
 
 
-def _display(term) -> str:
-    """A result term as a table shows it: prefixed IRIs, blank nodes as _:id, literals as text."""
-    from rdflib import BNode, URIRef
-
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return shorten(str(term))
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
 def query_table(result: QueryResult, max_width: int | None = None) -> str:
     """A SELECT as a text table with its row count (long cells wrapped to `max_width`
     columns), an ASK as true/false."""
     if result.kind == "ASK":
         return "true" if result.boolean else "false"
-    text = table(result.variables, [[_display(t) for t in row] for row in result.rows], max_width)
+    from ..sparql.results import display
+
+    text = table(result.variables, [[display(t) for t in row] for row in result.rows], max_width)
     return text + f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}" + (
         ", TRUNCATED at --max-rows)" if result.truncated else ")")
 

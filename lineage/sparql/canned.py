@@ -91,7 +91,7 @@ def get(name: str, portable: bool = False) -> CannedQuery:
     (queries/portable/NAME.rq, the same answer) where it has one."""
     queries = load_all()
     if name not in queries:
-        raise UsageError(f"no canned query named {name!r}; `lineage query --list` shows them: "
+        raise UsageError(f"no canned query named {name!r}; the canned queries are: "
                          + ", ".join(queries))
     variant = resources.files("lineage").joinpath("queries", "portable", f"{name}.rq")
     if portable and variant.is_file():
@@ -105,7 +105,7 @@ def parse_param_args(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--param {pair!r}: use NAME=VALUE")
+            raise UsageError(f"parameter {pair!r}: use NAME=VALUE")
         found[key.strip()] = value
     return found
 

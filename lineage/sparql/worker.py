@@ -83,7 +83,7 @@ class SandboxUnavailable(QueryError):
     """--strict-sandbox: the worker could hold no barrier below the guard."""
 
     def __init__(self) -> None:
-        super().__init__("query refused: --strict-sandbox is on and no barrier below the query "
+        super().__init__("query refused: the strict sandbox is on and no barrier below the query "
                          "guard could be applied here (neither a network namespace nor seccomp)")
 
 
@@ -412,7 +412,7 @@ def _collect(receiver, process, kind: str, limits: Limits, started: float,
         if remaining <= 0 or not receiver.poll(remaining):
             process.kill()
             raise QueryTimeout(f"query stopped after the time limit of {limits.timeout:g} s "
-                               "(raise it with --timeout, or add LIMIT / narrow the pattern)")
+                               "(add LIMIT or narrow the pattern, or give it more time)")
         try:
             message = receiver.recv()
         except EOFError:

@@ -47,7 +47,7 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
     if focus is not None and lineage is not None:
         raise UsageError("give either a focus or a lineage, not both")
     if depth < 0:
-        raise UsageError("--depth must be 0 or more")
+        raise UsageError(f"depth must be 0 or more, not {depth}")
     with paused_gc():
         return _select_and_build(store, focus, depth, lineage, as_of, layout, diff_from)
 
