@@ -119,8 +119,11 @@ class Lineage:
     def close(self) -> None:
         """Stop the query workers and release the store (an on-disk store's lock); calling
         it again does nothing."""
+        from .sparql import engine
+
         if self.store is not None and not getattr(self, "_closed", False):
             self._closed = True
+            engine.stop(self.store)
             self.store.close()
 
     def __enter__(self) -> "Lineage":

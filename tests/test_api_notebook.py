@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lineage import Lineage
+from lineage.sparql import engine
 from lineage.vocabulary import Direction, EventKind, Role, Status, statuses
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def hostile():
 def test_context_manager_stops_query_workers_and_close_is_idempotent():
     with Lineage.open() as lg:
         assert len(lg.query("ASK { ?s ?p ?o }").rows) == 0
-        workers = lg.store.query_workers().processes()
+        workers = engine.workers(lg.store).processes()
         assert workers and all(p.is_alive() for p in workers)
     for process in workers:
         process.join(timeout=10)
