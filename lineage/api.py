@@ -286,12 +286,12 @@ class Lineage:
             raise UsageError("a diff figure needs both dates: FROM and TO")
         if diff is not None:
             if as_of is not None:
-                raise UsageError("give either --as-of or --diff, not both")
+                raise UsageError("give either as_of or diff, not both")
             diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
         elif as_of is not None:
             as_of = parse_user_date(as_of)
         if name is not None and focus is not None:
-            raise UsageError("give either a name (its lineage) or --focus, not both")
+            raise UsageError("give either a name (its lineage) or a focus, not both")
         result = make_figure(self.store, root=self.resolve(name) if name else None,
                              focus=self.resolve(focus) if focus else None, depth=depth,
                              as_of=as_of, diff_from=diff_from, labels=labels, fmt=fmt, dpi=dpi)

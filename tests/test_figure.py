@@ -343,7 +343,7 @@ def test_format_for_refuses_what_it_cannot_tell():
     assert format_for(None, None) == "svg" and format_for("-", "png") == "png"
     with pytest.raises(UsageError, match="cannot tell the format"):
         format_for("figure.gif", None)
-    with pytest.raises(UsageError, match="ends in .png but --format is pdf"):
+    with pytest.raises(UsageError, match="ends in .png but the format asked for is pdf"):
         format_for("figure.png", "pdf")
 
 

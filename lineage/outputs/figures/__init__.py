@@ -51,15 +51,15 @@ def make_figure(store: Store, root: InstitutionRef | None = None,
     from .draw import matplotlib_or_error, render
 
     if labels not in LABEL_MODES:
-        raise UsageError(f"--labels {labels!r} is not one of: {', '.join(LABEL_MODES)}")
+        raise UsageError(f"labels {labels!r} is not one of: {', '.join(LABEL_MODES)}")
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not one of: {', '.join(FORMATS)}")
     if dpi is not None and not 50 <= dpi <= 1200:
-        raise UsageError("--dpi must be between 50 and 1200")
+        raise UsageError("dpi must be between 50 and 1200")
     if root is not None and focus is not None:
-        raise UsageError("give either a name (its lineage) or --focus, not both")
+        raise UsageError("give either a name (its lineage) or a focus, not both")
     if depth < 0:
-        raise UsageError("--depth must be 0 or more")
+        raise UsageError("depth must be 0 or more")
     if diff_from is not None:
         from ...analysis.diff import check_order
 
@@ -79,14 +79,14 @@ def format_for(output: str | os.PathLike | None, fmt: str | None) -> str:
     A suffix that disagrees with --format, or names no figure format, is a usage error."""
     suffix = Path(output).suffix.lower().lstrip(".") if output not in (None, "-") else ""
     if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r} is not one of: {', '.join(FORMATS)}")
+        raise UsageError(f"format {fmt!r} is not one of: {', '.join(FORMATS)}")
     if suffix and suffix not in FORMATS:
         if fmt is None:
-            raise UsageError(f"-o {output}: cannot tell the format from '.{suffix}'; name the "
-                             f"file .svg, .png or .pdf, or give --format")
+            raise UsageError(f"{output}: cannot tell the format from '.{suffix}'; name the "
+                             f"file .svg, .png or .pdf, or give the format")
         return fmt
     if fmt is not None and suffix and suffix != fmt:
-        raise UsageError(f"-o {output} ends in .{suffix} but --format is {fmt}")
+        raise UsageError(f"{output} ends in .{suffix} but the format asked for is {fmt}")
     return fmt or suffix or "svg"
 
 
