@@ -70,6 +70,40 @@ def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
     return InstitutionRef(iri, en, zh, tuple(sorted(specific))) if types else None
 
 
+#: IRIs per look-up in institution_refs (a VALUES block a remote server's URL limit admits).
+_REFS_CHUNK = 500
+_IRI_UNSAFE = set('<>"{}|^`\\ ')
+
+_REFS = """
+SELECT ?i ?label ?t WHERE {{
+  VALUES ?i {{ {iris} }}
+  {{ ?i rdfs:label ?label }} UNION {{ ?i a ?t . {types} }}
+}}"""
+
+
+def institution_refs(store: Store, iris) -> dict[str, InstitutionRef]:
+    """Which of these IRIs are institutions, with their labels and types (the others are left
+    out): a few look-ups of many IRIs each, so a result table costs no index of every name."""
+    wanted = sorted({str(i) for i in iris if not (_IRI_UNSAFE & set(str(i)))
+                     and not any(ord(c) < 0x20 for c in str(i))})
+    found: dict[str, tuple[dict, set]] = {}
+    types_filter = _institution_types(store)
+    for start in range(0, len(wanted), _REFS_CHUNK):
+        values = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK])
+        for iri, label, type_ in store.select(_REFS.format(iris=values, types=types_filter)):
+            labels, types = found.setdefault(str(iri), ({}, set()))
+            if type_ is not None:
+                types.add(str(type_))
+            elif label is not None:
+                lang = (label.language or "").lower()[:2]
+                if lang in ("en", "zh") and (lang not in labels or label.language == lang):
+                    labels[lang] = str(label)
+    supers = superclasses(store) if found else {}
+    return {iri: InstitutionRef(iri, labels.get("en"), labels.get("zh"),
+                                tuple(sorted(most_specific(types, supers))))
+            for iri, (labels, types) in found.items() if types}
+
+
 def resolve_fast(store: Store, name: str) -> InstitutionRef | None:
     """Resolve by index lookups only (IRI, exact label, exact acronym); None when a scan is
     needed (no exact match, other language tags, width or case variants)."""
