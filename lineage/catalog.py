@@ -74,34 +74,37 @@ def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
 _REFS_CHUNK = 500
 _IRI_UNSAFE = set('<>"{}|^`\\ ')
 
-_REFS = """
-SELECT ?i ?label ?t WHERE {{
-  VALUES ?i {{ {iris} }}
-  {{ ?i rdfs:label ?label }} UNION {{ ?i a ?t . {types} }}
-}}"""
+_REF_LABELS = """
+SELECT ?i ?label WHERE {{ VALUES ?i {{ {iris} }} ?i rdfs:label ?label }}"""
+_REF_TYPES = """
+SELECT ?i ?t WHERE {{ VALUES ?i {{ {iris} }} ?i a ?t . {types} }}"""
 
 
 def institution_refs(store: Store, iris) -> dict[str, InstitutionRef]:
     """Which of these IRIs are institutions, with their labels and types (the others are left
-    out): a few look-ups of many IRIs each, so a result table costs no index of every name."""
+    out): look-ups of many IRIs at once, so a result table costs no index of every name;
+    labels are looked up for the institutions only."""
     wanted = sorted({str(i) for i in iris if not (_IRI_UNSAFE & set(str(i)))
                      and not any(ord(c) < 0x20 for c in str(i))})
-    found: dict[str, tuple[dict, set]] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
     types_filter = _institution_types(store)
     for start in range(0, len(wanted), _REFS_CHUNK):
         values = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK])
-        for iri, label, type_ in store.select(_REFS.format(iris=values, types=types_filter)):
-            labels, types = found.setdefault(str(iri), ({}, set()))
-            if type_ is not None:
-                types.add(str(type_))
-            elif label is not None:
-                lang = (label.language or "").lower()[:2]
-                if lang in ("en", "zh") and (lang not in labels or label.language == lang):
-                    labels[lang] = str(label)
-    supers = superclasses(store) if found else {}
-    return {iri: InstitutionRef(iri, labels.get("en"), labels.get("zh"),
-                                tuple(sorted(most_specific(types, supers))))
-            for iri, (labels, types) in found.items() if types}
+        for iri, type_ in store.select_plain(_REF_TYPES.format(iris=values, types=types_filter)):
+            types[iri].add(type_)
+        found = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK] if i in types)
+        if not found:
+            continue
+        for iri, label in store.select_plain(_REF_LABELS.format(iris=found)):
+            lang = (label.language or "").lower()
+            short = lang[:2]
+            if short in ("en", "zh") and (short not in labels[iri] or lang == short):
+                labels[iri][short] = label.lexical
+    supers = superclasses(store) if types else {}
+    return {iri: InstitutionRef(iri, labels[iri].get("en"), labels[iri].get("zh"),
+                                tuple(sorted(most_specific(kinds, supers))))
+            for iri, kinds in types.items()}
 
 
 def resolve_fast(store: Store, name: str) -> InstitutionRef | None:

@@ -435,7 +435,8 @@ def _to_html(result) -> str:
             f"<style>{_STYLE}</style>{body}")
 
 
-_STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+_STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:70em}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccc;"
           "padding:2px 6px;text-align:left;font-size:90%}")
 
 

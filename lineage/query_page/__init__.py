@@ -55,7 +55,8 @@ def content_security_policy() -> str:
 
 
 def _island(data) -> str:
-    """A JSON island with '/' escaped too, so the page text holds no URL (JSON reads '\\/' as '/')."""
+    """A JSON island with '/' escaped too, so the page text holds no URL (JSON reads '\\/'
+    as '/')."""
     return json_island(data).replace("/", "\\/")
 
 
@@ -97,7 +98,8 @@ def _cell(term, refs: Mapping[str, InstitutionRef]) -> dict | None:
     value = {"type": "literal", "value": str(term)}
     if isinstance(term, Literal) and term.language:
         value["lang"] = term.language
-    elif isinstance(term, Literal) and term.datatype is not None and str(term.datatype) != _XSD_STRING:
+    elif (isinstance(term, Literal) and term.datatype is not None
+          and str(term.datatype) != _XSD_STRING):
         value["datatype"] = shorten(str(term.datatype))
     return value
 
