@@ -169,7 +169,10 @@
     paint();
     clear(answer);
     saveState();
+    editor.setSelectionRange(0, 0); // show the query from its first line
     editor.focus();
+    editor.scrollTop = 0;
+    syncScroll();
   }
 
   data.canned.forEach(function (query) {
