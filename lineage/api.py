@@ -420,6 +420,25 @@ class Lineage:
             return Literal(value, datatype=XSD.gYear)
         return Literal(value)
 
+    # -- for the served query page ----------------------------------------------------------
+    def canned_query(self, name: str) -> CannedQuery:
+        """A canned query in the form this store runs (its portable form on engines without
+        LATERAL), so a page can show the text that will really be evaluated."""
+        from .sparql import canned
+
+        return canned.get(name, portable=not self.store.speaks_lateral)
+
+    def canned_bindings(self, name: str, params: Mapping[str, str]) -> dict[str, Node]:
+        """The terms a canned query's parameters stand for (institutions resolved like `show`),
+        to run its text, or an edited copy of it, with `query(text, bindings=...)`."""
+        return self._bind_params(self.canned_query(name), params)
+
+    def institution_refs(self, iris: Iterable[str]) -> dict[str, InstitutionRef]:
+        """The institutions among these IRIs, with English and Chinese labels (others left out)."""
+        from .graph.search import institution_refs
+
+        return institution_refs(self.store, iris)
+
 
 def _check_depth(depth: int | None) -> None:
     """A hop count must be 0 or more."""

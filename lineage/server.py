@@ -102,6 +102,7 @@ class App:
 
     def __init__(self, lineage, config: ServerConfig = ServerConfig()):
         self.lineage, self.config = lineage, config
+        self._page: bytes | None = None
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Response:
         headers = {k.lower(): v for k, v in headers.items()}
@@ -126,7 +127,7 @@ class App:
         url = urllib.parse.urlsplit(target)
         params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         routes = {"/": self._home, "/sparql": self._sparql, "/query": self._sparql,
-                  "/view": self._view, "/trace": self._trace}
+                  "/view": self._view, "/trace": self._trace, "/run": self._run}
         route = routes.get(url.path.rstrip("/") or "/")
         if route is None:
             return _error(404, f"no such page: {url.path}")
@@ -136,18 +137,12 @@ class App:
     def _answer_errors(route, method, params, headers, body) -> Response:
         """Domain errors as 400 (bad request) or 503 (a limit, or busy: try again); anything
         else as a plain 500 that leaks nothing (no traceback, no path)."""
-        from .sparql import QueryBusy, QueryLimitExceeded, QueryTimeout
-
         try:
             return route(method, params, headers, body)
-        except QueryBusy as exc:
-            response = _error(503, str(exc))
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except (QueryTimeout, QueryLimitExceeded) as exc:
-            return _error(503, str(exc))
         except LineageError as exc:
-            return _error(400, str(exc))
+            response = _error(_status_of(exc), str(exc))
+            response.headers.update(_retry_after(exc))
+            return response
         except Exception as exc:  # noqa: BLE001 - a bug: say so, never a traceback
             return _error(500, f"internal error ({type(exc).__name__}); see the server log")
 
@@ -246,9 +241,61 @@ class App:
 
     # -- pages -----------------------------------------------------------------------------
     def _home(self, method, params, headers, body) -> Response:
-        return Response(200, _HOME_PAGE.encode("utf-8"), _CONTENT_TYPES["html"],
-                        {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                    "form-action 'self'"})
+        """The query page: canned queries, a highlighted editor, results with links."""
+        from .outputs import query_page
+
+        if self._page is None:  # the canned queries do not change while the server runs
+            canned = [self.lineage.canned_query(name) for name in self.lineage.canned_queries()]
+            self._page = query_page.render_page(canned).encode("utf-8")
+        return Response(200, self._page, _CONTENT_TYPES["html"],
+                        {"Content-Security-Policy": query_page.content_security_policy(),
+                         "Cache-Control": "no-store"})
+
+    def _run(self, method, params, headers, body) -> Response:
+        """The query page's requests: a query (a canned query's text, edited or not, with its
+        parameters bound), answered as JSON with institutions labelled and linked
+        (format=page, errors as JSON with their position) or in a protocol format."""
+        from .outputs import query_page
+
+        fields = self._fields(method, params, headers, body)
+        fmt = _one(fields, "format") or "page"
+        try:
+            query, bindings = self._page_query(fields)
+            result = self.lineage.query(query, timeout=self.config.timeout,
+                                        max_rows=self.config.max_rows,
+                                        memory_mb=self.config.memory_mb, bindings=bindings)
+        except LineageError as exc:
+            if fmt != "page":
+                raise
+            return Response(_status_of(exc), _json_bytes(query_page.error_json(exc)),
+                            "application/json", _retry_after(exc))
+        if fmt != "page":
+            return self._answer(result, fmt, headers)
+        refs = self.lineage.institution_refs(query_page.result_iris(result))
+        return Response(200, _json_bytes(query_page.result_json(result, refs)),
+                        "application/json", {"Cache-Control": "no-store"})
+
+    @staticmethod
+    def _fields(method, params, headers, body) -> dict[str, list[str]]:
+        """The request's fields: the URL's parameters, and a form body's on POST."""
+        fields = dict(params)
+        if method == "POST" and headers.get("content-type", "").split(";")[0].strip() in (
+                "application/x-www-form-urlencoded", ""):
+            fields.update(urllib.parse.parse_qs(body.decode("utf-8", "replace"),
+                                                keep_blank_values=True))
+        return fields
+
+    def _page_query(self, fields) -> tuple[str, dict]:
+        """The query text and the terms its canned query's parameters stand for."""
+        name = _one(fields, "canned") or ""
+        query = _one(fields, "query") or ""
+        if not name:
+            if not query.strip():
+                raise UsageError("no query: write one or pick a canned query")
+            return query, {}
+        given = {key[2:]: values[0] for key, values in fields.items() if key.startswith("p.")}
+        bindings = self.lineage.canned_bindings(name, given)
+        return query if query.strip() else self.lineage.canned_query(name).text, bindings
 
     def _view(self, method, params, headers, body) -> Response:
         depth = _int_param(params, "depth", 1, 0, 20)
@@ -270,6 +317,23 @@ class App:
         trace = self.lineage.trace(name, direction)
         return Response(200, json.dumps(jsonable(trace), ensure_ascii=False).encode("utf-8"),
                         "application/json")
+
+
+def _status_of(exc: LineageError) -> int:
+    """400 for a bad request; 503 for a limit or a full pool (the same query may pass later)."""
+    from .sparql import QueryBusy, QueryLimitExceeded, QueryTimeout
+
+    return 503 if isinstance(exc, (QueryBusy, QueryTimeout, QueryLimitExceeded)) else 400
+
+
+def _retry_after(exc: LineageError) -> dict[str, str]:
+    from .sparql import QueryBusy
+
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, QueryBusy) else {}
+
+
+def _json_bytes(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _negotiate(accept: str, table: dict[str, str], default: str) -> str | None:
@@ -371,31 +435,9 @@ def _to_html(result) -> str:
             f"<style>{_STYLE}</style>{body}")
 
 
-_STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:70em}textarea{width:100%;height:14em;"
-          "font-family:monospace}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+_STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:70em}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccc;"
           "padding:2px 6px;text-align:left;font-size:90%}")
-
-_HOME_PAGE = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>lineage</title><style>{_STYLE}</style></head>
-<body>
-<h1>lineage</h1>
-<p>A read-only SPARQL 1.1 endpoint over the lineage graph, at <code>/sparql</code>.
-Every project prefix (lin:, inst:, event:, src:, org:, dcterms:, skos:, ...) is pre-bound.</p>
-<form method="post" action="/sparql">
-<textarea name="query">SELECT ?original ?result ?status ?date WHERE {{
-  ?event a lin:Conversion ; org:originalOrganization/rdfs:label ?original ;
-         org:resultingOrganization/rdfs:label ?result ; lin:status ?status ; dcterms:date ?date .
-  FILTER(LANG(?original) = "en" &amp;&amp; LANG(?result) = "en")
-}}</textarea>
-<p>Answer as <select name="format"><option value="html">table</option><option value="json">JSON</option>
-<option value="csv">CSV</option><option value="tsv">TSV</option><option value="xml">XML</option></select>
-<button type="submit">Run</button></p>
-</form>
-<p>Views: <a href="/view">the whole graph</a> &middot;
-<a href="/view?lineage=National%20Wheat%20Engineering%20Technology%20Research%20Center">one lineage</a>
-&middot; <a href="/view?layout=timeline">timeline</a></p>
-</body></html>
-"""
 
 
 def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:

@@ -40,6 +40,15 @@ def test_wheel_marks_the_package_as_typed(wheel):
     assert "lineage/py.typed" in zipfile.ZipFile(wheel).namelist()
 
 
+def test_wheel_carries_the_pages_own_script_and_style(wheel):
+    """The view template and the served query page read these files at run time."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for part in ("page.html", "query.js", "query.css"):
+        assert f"lineage/outputs/query_page/{part}" in names
+    for part in ("template.html", "view.js", "view.css"):
+        assert f"lineage/outputs/views/{part}" in names
+
+
 def test_installed_wheel_answers_from_an_empty_directory(wheel, tmp_path):
     target, empty = tmp_path / "site", tmp_path / "elsewhere"
     empty.mkdir()

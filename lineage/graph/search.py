@@ -67,6 +67,40 @@ def institution_ref(store: Store, iri: str) -> InstitutionRef | None:
     return InstitutionRef(iri, en, zh, tuple(sorted(specific))) if types else None
 
 
+#: IRIs per look-up in institution_refs (a VALUES block a remote server's URL limit admits).
+_REFS_CHUNK = 500
+_IRI_UNSAFE = set('<>"{}|^`\\ ')
+
+_REF_LABELS = """
+SELECT ?i ?label WHERE {{ VALUES ?i {{ {iris} }} ?i rdfs:label ?label }}"""
+_REF_TYPES = """
+SELECT ?i ?t WHERE {{ VALUES ?i {{ {iris} }} ?i a ?t . {types} }}"""
+
+
+def institution_refs(store: Store, iris) -> dict[str, InstitutionRef]:
+    """Which of these IRIs are institutions, with their labels and types (the others are left
+    out): look-ups of many IRIs at once, so a result table costs no index of every name;
+    labels are looked up for the institutions only."""
+    wanted = sorted({str(i) for i in iris if not (_IRI_UNSAFE & set(str(i)))
+                     and not any(ord(c) < 0x20 for c in str(i))})
+    types: dict[str, set[str]] = defaultdict(set)
+    chosen = LabelChooser()
+    types_filter = _institution_types(store)
+    for start in range(0, len(wanted), _REFS_CHUNK):
+        values = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK])
+        for iri, type_ in store.select_plain(_REF_TYPES.format(iris=values, types=types_filter)):
+            types[iri].add(type_)
+        found = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK] if i in types)
+        if not found:
+            continue
+        for iri, label in store.select_plain(_REF_LABELS.format(iris=found)):
+            chosen.add(iri, label)
+    supers = superclasses(store) if types else {}
+    return {iri: InstitutionRef(iri, chosen.english(iri), chosen.chinese(iri),
+                                tuple(sorted(most_specific(kinds, supers))))
+            for iri, kinds in types.items()}
+
+
 def resolve_fast(store: Store, name: str) -> InstitutionRef | None:
     """Resolve by index lookups only (IRI, exact label, exact acronym); None when a scan is
     needed (no exact match, other language tags, width or case variants)."""
