@@ -63,6 +63,7 @@ def read_files(store: Store, paths: Sequence[Path], graphs: dict[Path, str],
     problems: list[Problem] = []
     quads: list = []
     rows = []
+    curated: dict = {}  # review and audit files: the row behind each node they add
     for path in paths:
         name = str(path)
         data, problem = _read_bytes(path, max_bytes)
@@ -75,6 +76,11 @@ def read_files(store: Store, paths: Sequence[Path], graphs: dict[Path, str],
             found, bad = parse_rdf(name, data, fmt, graphs[path])
             quads.extend(found)
             problems.extend(bad)
+        elif suffix == ".csv" and (reader := curation_reader(data)) is not None:
+            found, bad, where = reader(store, name, data, graphs[path])
+            quads.extend(found)
+            problems.extend(bad)
+            curated.update(where)
         elif suffix == ".csv":
             found, bad = read_csv(path, name, data)
             rows.extend((path, r) for r in found)
@@ -89,10 +95,18 @@ def read_files(store: Store, paths: Sequence[Path], graphs: dict[Path, str],
         else:
             problems.append(Problem(name, "unsupported file type; accepted: .csv, .yaml, .ttl, "
                                           ".trig, .nt, .nq, .jsonld"))
-    origin: dict[URIRef, tuple[str, int]] = {}
+    origin: dict[URIRef, tuple[str, int]] = dict(curated)
     if rows:
         quads.extend(_map_rows(store, rows, graphs, problems, origin, progress, replacing))
     return quads, problems, origin
+
+
+def curation_reader(data: bytes):
+    """The reader for a CSV that a curation tool wrote (a review file from reconcile or link,
+    an audit sheet from audit), recognised by its header; None for other CSVs."""
+    from ..curation import reader_for
+
+    return reader_for(data)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, Problem | None]:
@@ -260,7 +274,11 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
     scratch.load_store_graph(store, str(ONTOLOGY_GRAPH))
     scratch.add_quads(quads)
     new_subjects = {q.subject.value for q in quads}
-    referenced = {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)} - new_subjects
+    typed = {q.subject.value for q in quads if q.predicate.value == str(RDF.type)}
+    # Nodes the data refers to, and nodes it only adds to (a review file giving an institution
+    # a new name or unit), are validated with their types, labels and dates from the store.
+    referenced = ({q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}
+                  | new_subjects) - typed
     scratch.add_quads(context_quads(store, referenced, str(GRAPH["context"])))
     derive(scratch)
     report = validate_store(scratch)
@@ -279,7 +297,8 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
 
 
 _CONTEXT = """CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {values} }}
-    VALUES ?p {{ rdf:type rdfs:label lin:established }} ?x ?p ?o }}"""
+    VALUES ?p {{ rdf:type rdfs:label lin:established lin:labelIsTranslation
+                 lin:zhLabelIsTranslation }} ?x ?p ?o }}"""
 
 
 def context_quads(store: Store, iris, graph: str) -> list:
