@@ -262,3 +262,35 @@ def test_cli_reconcile_then_import_into_a_store(run, tmp_path):
     result = run("--store", store, "reconcile", str(LIST), "-o", str(tmp_path / "again.csv"))
     assert "40 review rows (40 matched" in result.output
     assert run("--store", store, "reconcile", str(tmp_path / "missing.csv")).exit_code == 2
+
+
+def test_the_worked_example_in_examples_readme_runs_as_shown(run, tmp_path, monkeypatch):
+    """examples/README.md: list -> review -> import -> trace, each command run as written; the
+    shipped reviewed file is the review of today's code with only the decisions filled in."""
+    import re
+    import shlex
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "examples" / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Worked example", 1)[1]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+                for line in block.splitlines() if line.startswith("lineage ")]
+    assert len(commands) == 4
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for command in commands:
+        result = run(*shlex.split(command)[1:])
+        assert result.exit_code == 0, f"{command!r} failed:\n{result.output}"
+        outputs.append(result.output)
+    assert "5 review rows (3 matched, 2 new, 1 proposed events)" in outputs[1]
+    fresh = list(csv.DictReader(io.StringIO((tmp_path / "example-list-review.csv").read_text(encoding="utf-8-sig"))))
+    shipped = list(csv.DictReader(io.StringIO(
+        (root / "examples" / "reconcile" / "example-list-reviewed.csv").read_text(encoding="utf-8-sig"))))
+    decisions = ("decision", "link_decision")
+    assert [{k: v for k, v in r.items() if k not in decisions} for r in fresh] == \
+           [{k: v for k, v in r.items() if k not in decisions} for r in shipped]
+    assert {r["decision"] for r in shipped} == {"accept"}
+    assert "1  lin:Conversion" in outputs[2]
+    assert "[Conversion, 2021-11 (month), APPROVED] Example Coastal Protection National Engineering Research Center" in outputs[3]

@@ -18,7 +18,7 @@ from ..ingest.mapping import slugify
 from ..namespaces import INST, LIN, shorten
 from ..store import Store
 from .lists import InstitutionList, ListEntry
-from .normalise import PROGRAMMES, folded, name_key, programme_key
+from .normalise import PROGRAMMES, folded, keys_of, name_key, programme_key
 
 #: Scores by how a name matched, strictest first.
 EXACT_LABEL, EXACT_ALT, NORMALISED, PROGRAMME_VARIANT = 1.0, 0.95, 0.9, 0.8
@@ -53,21 +53,23 @@ class GraphIndex:
     event_pairs: set[tuple[str, str]] = field(default_factory=set)
     supers: dict[str, frozenset[str]] = field(default_factory=dict)
     english: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, tuple] = field(default_factory=dict)  # name -> (name key, programme key)
 
     @classmethod
     def build(cls, store: Store) -> "GraphIndex":
         types_filter = among(store, "t", LIN.Institution)
         labels: dict[str, list[str]] = defaultdict(list)
         index = cls(labels, defaultdict(set))
-        for iri, prop, name in store.select_plain(_NAMES.format(types=types_filter)):
-            iri, text = str(iri), str(name)
+        rows = store.select_plain(_NAMES.format(types=types_filter)).rows
+        keys = keys_of([str(name) for _, _, name in rows])
+        for (iri, prop, name), (key, programme) in zip(rows, keys):
+            text = str(name)
             labels[iri].append(text)
-            is_label = str(prop).endswith("#label")
+            is_label = prop.endswith("#label")
             (index.exact if is_label else index.exact_alt)[text].add(iri)
-            index.by_key[name_key(text)].add(iri)
-            key = programme_key(text)
-            if key:
-                index.by_programme[key].add(iri)
+            index.by_key[key].add(iri)
+            if programme:
+                index.by_programme[programme].add(iri)
             if is_label and getattr(name, "language", None) == "en":
                 index.english[iri] = text
         for iri, type_ in store.select_plain(_TYPES.format(types=types_filter)):
@@ -106,18 +108,30 @@ class GraphIndex:
         for name in names:
             offer(self.exact.get(name, ()), EXACT_LABEL)
             offer(self.exact_alt.get(name, ()), EXACT_ALT)
-            offer(self.by_key.get(name_key(name), ()), NORMALISED)
-            key = programme_key(name) if programme_variants else None
+            plain, programme = self.keys(name)
+            offer(self.by_key.get(plain, ()), NORMALISED)
+            key = programme if programme_variants else None
             if key and (not wanted or key[0] == wanted.rsplit("#", 1)[-1]):
                 offer(self.by_programme.get(key, ()), PROGRAMME_VARIANT)
         ranked = sorted(best.values(), key=lambda c: (-c.score, c.iri))
         return ranked, sorted(skipped - set(best))
 
+    def warm(self, names) -> None:
+        """Compute the match keys of many names in one pass (see normalise.keys_of)."""
+        todo = sorted({n for n in names if n and n not in self.cache})
+        self.cache.update(zip(todo, keys_of(todo)))
+
+    def keys(self, name: str) -> tuple[str, tuple[str, str] | None]:
+        found = self.cache.get(name)
+        if found is None:
+            found = self.cache[name] = (name_key(name), programme_key(name))
+        return found
+
     def label(self, iri: str) -> str:
         return self.english.get(iri) or next(iter(self.labels.get(iri, [])), shorten(iri))
 
 
-def row_class(entry: ListEntry, vocabulary) -> str | None:
+def row_class(entry: ListEntry, vocabulary, keys=None) -> str | None:
     """The class a row's type column or programme designator names, as an IRI string."""
     given = entry.get("type")
     if given:
@@ -130,7 +144,7 @@ def row_class(entry: ListEntry, vocabulary) -> str | None:
                 return str(LIN[cls])
         return None
     for name in entry.names():
-        key = programme_key(name)
+        key = keys(name)[1] if keys else programme_key(name)
         if key:
             return str(LIN[key[0]])
     return None
@@ -161,14 +175,16 @@ def reconcile(store: Store, listing: InstitutionList, status: str = "",
 
     index = index or GraphIndex.build(store)
     vocabulary = Vocabulary(store)
-    decisions = [Decision(e, row_class(e, vocabulary)) for e in listing.entries]
+    index.warm(n for e in listing.entries
+               for n in (*e.names(), e.get("supporting_unit"), e.get("managing_unit"), e.get("predecessor")))
+    decisions = [Decision(e, row_class(e, vocabulary, index.keys)) for e in listing.entries]
     for d in decisions:
         _decide(index, d)
     taken = set(index.labels) | set(index.types)
     for d in decisions:
         if d.outcome == "new" and d.entry.get("name_en"):
             d.institution = _fresh_iri(d.entry.get("name_en"), taken)
-    by_list_key = _list_keys(decisions)
+    by_list_key = _list_keys(index, decisions)
     for d in decisions:
         d.supporting_unit = _unit(index, by_list_key, d, "supporting_unit", "lin:SupportingUnit")
         d.managing_unit = _unit(index, by_list_key, d, "managing_unit", "lin:ManagingUnit")
@@ -209,12 +225,11 @@ def _fresh_iri(name_en: str, taken: set[str]) -> str:
     return iri
 
 
-def _list_keys(decisions: list[Decision]) -> dict[str, list[Decision]]:
+def _list_keys(index: GraphIndex, decisions: list[Decision]) -> dict[str, list[Decision]]:
     found: dict[str, list[Decision]] = defaultdict(list)
     for d in decisions:
-        for name in d.entry.names():
-            if d not in found[name_key(name)]:
-                found[name_key(name)].append(d)
+        for key in {index.keys(name)[0] for name in d.entry.names()}:
+            found[key].append(d)
     return found
 
 
@@ -230,7 +245,7 @@ def _unit(index: GraphIndex, by_list_key, d: Decision, column: str, role: str) -
     if len(top) > 1:
         d.why.append(f"{column.replace('_', ' ')} {name!r} fits {len(top)} institutions: not linked")
         return ""
-    rows = [r for r in by_list_key.get(name_key(name), []) if r is not d and r.institution]
+    rows = [r for r in by_list_key.get(index.keys(name)[0], []) if r is not d and r.institution]
     if len(rows) == 1:
         return rows[0].institution
     d.why.append(f"{column.replace('_', ' ')} {name!r} is not in the graph: add it as a row of "
@@ -258,7 +273,7 @@ def _propose(index: GraphIndex, by_list_key, d: Decision) -> None:
         top = [c for c in found if c.score == found[0].score] if found else []
         origin = top[0].iri if len(top) == 1 else ""
         if not top:
-            rows = [r for r in by_list_key.get(name_key(predecessor), []) if r is not d]
+            rows = [r for r in by_list_key.get(index.keys(predecessor)[0], []) if r is not d]
             origin = rows[0].institution if len(rows) == 1 else ""
         if not origin:
             d.why.append(f"predecessor {predecessor!r} not found (or not unique): no event proposed")
@@ -272,7 +287,7 @@ def _propose(index: GraphIndex, by_list_key, d: Decision) -> None:
     if d.wanted != NERC or not d.supporting_unit:
         return
     for name in d.entry.names():
-        key = programme_key(name)
+        key = index.keys(name)[1]
         if not key or key[0] != "NationalEngineeringResearchCenter":
             continue
         nels = [i for i in index.by_programme.get(("NationalEngineeringLaboratory", key[1]), ())

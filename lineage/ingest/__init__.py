@@ -279,12 +279,16 @@ def _validate(store: Store, quads: list, origin: dict) -> None:
     # a new name or unit), are validated with their types, labels and dates from the store.
     referenced = ({q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}
                   | new_subjects) - typed
-    scratch.add_quads(context_quads(store, referenced, str(GRAPH["context"])))
+    context = context_quads(store, referenced, str(GRAPH["context"]))
+    scratch.add_quads(context)
     derive(scratch)
     report = validate_store(scratch)
+    # Nodes the data only adds to are judged as before, on the new data alone: their copied
+    # context (types, labels) is there for the nodes that point at them.
+    judged = new_subjects - ({q.subject.value for q in context} - typed)
     problems = []
     for v in report.errors:
-        if str(v.focus) not in new_subjects:
+        if str(v.focus) not in judged:
             continue  # context copied from the store is partial by design; judge only new data
         file, row = origin.get(v.focus, (None, None))
         where = Problem(file or "import", f"{v.message} [{v.shape.split('#')[-1] if v.shape else 'check'}]",
