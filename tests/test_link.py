@@ -89,6 +89,9 @@ def test_accepted_links_are_imported_with_the_dump_as_source_and_shown(lg, tmp_p
     text = render_show(detail)
     assert "same as: https://ror.org/05fx00006  (ROR)" in text and "link source: ROR data dump" in text
     assert b"<https://ror.org/05fx00006>" in lg.export("nt")
+    nodes = lg.export("csv")["nodes.csv"].decode("utf-8-sig")
+    assert "https://ror.org/05fx00006" in next(l for l in nodes.splitlines() if "jiaotong" in l)
+    assert b"https://ror.org/05fx00006" in lg.export("gexf")
     assert lg.link("ror", DUMP).counts() == {"ambiguous": 1, "proposed events": 0}
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog import _NAMES, _TYPES
-from ..classes import among, most_specific, superclasses
+from ..classes import among, superclasses
 from ..ingest.mapping import slugify
 from ..namespaces import INST, LIN, shorten
 from ..store import Store
@@ -75,8 +75,6 @@ class GraphIndex:
         for iri, type_ in store.select_plain(_TYPES.format(types=types_filter)):
             index.types[str(iri)].add(str(type_))
         index.supers = superclasses(store)
-        for iri, types in index.types.items():
-            index.types[iri] = most_specific(types, index.supers)
         for member, unit, role in store.select_plain(_MEMBERSHIPS):
             index.units[(str(member), shorten(str(role)))].add(str(unit))
         index.event_pairs = {(str(o), str(r)) for o, r in store.select_plain(_EVENT_PAIRS)}
