@@ -718,6 +718,11 @@ def link():
     Records are matched like `lineage reconcile` matches list rows; records whose names
     designate another programme than the institution's (制造业创新中心 vs 技术创新中心) are
     never proposed. Accepted links cite the dump, with its name and date, as their source.
+
+    \b
+    Example:
+      lineage link ror v1.55-2024-10-31-ror-data.zip
+      lineage link wikidata wdqs-export.csv --dump-date 2026-11-30
     """
 
 

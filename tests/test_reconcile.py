@@ -294,3 +294,15 @@ def test_the_worked_example_in_examples_readme_runs_as_shown(run, tmp_path, monk
     assert {r["decision"] for r in shipped} == {"accept"}
     assert "1  lin:Conversion" in outputs[2]
     assert "[Conversion, 2021-11 (month), APPROVED] Example Coastal Protection National Engineering Research Center" in outputs[3]
+
+
+def test_iris_in_a_review_file_are_checked_before_they_reach_a_query(lg, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(lg.reconcile(LIST, SOURCE).to_csv().decode("utf-8-sig"))))
+    rows[0].update(decision="accept", institution="https://example.org/x> } SELECT * WHERE { ?s ?p ?o")
+    rows[1].update(decision="accept", supporting_unit_iri='https://example.org/"y"')
+    before = len(lg.store)
+    with pytest.raises(ImportRefused) as caught:
+        lg.import_files([_write(tmp_path / "review.csv", rows)])
+    message = str(caught.value)
+    assert "row 2, column 'institution'" in message and "row 3, column 'supporting_unit_iri'" in message
+    assert len(lg.store) == before

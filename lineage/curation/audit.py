@@ -209,7 +209,10 @@ def _verdict_row(name, number, row, verdict, known, problems):
 
 def _known_facts(store: Store, iris: list[str]) -> dict[str, list[str]]:
     """fact IRI -> the sources it cites, for the facts the sheet names."""
-    wanted = sorted({expand(i) or i for i in iris if i.startswith(("http", "inst:", "event:", "rel:", "obs:", "policy:", "src:"))})
+    from .review import safe_iri
+
+    wanted = sorted({expand(i) or i for i in iris} - {""})
+    wanted = [i for i in wanted if safe_iri(i)]
     found: dict[str, list[str]] = {}
     if wanted:
         for x, s in store.select_plain(

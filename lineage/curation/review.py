@@ -45,6 +45,15 @@ EVENT_KINDS = {"conversion": "Conversion", "转建": "Conversion", "转设": "Co
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def safe_iri(text: str) -> bool:
+    """An http(s) IRI that can be written into a query or a file as it is (no spaces, angle
+    brackets, quotes or braces): values of a review file are never trusted."""
+    return bool(_IRI.fullmatch(text))
+
+
 def is_review_header(header: list[str]) -> bool:
     """A CSV whose header is a review file's (written by reconcile or link)."""
     names = [h.strip().lstrip("\ufeff") for h in header]
@@ -223,7 +232,7 @@ class _Builder:
                                              "with name_en_is_translation true, if no source gives one)")
                 return None
             iri = str(INST[slugify(row.get("name_en"))])
-        if not iri.startswith(("http://", "https://")):
+        if not safe_iri(iri):
             self.problem(row, "institution", "not an IRI or prefixed name")
             return None
         return iri
@@ -234,7 +243,10 @@ class _Builder:
             for column in ("supporting_unit_iri", "managing_unit_iri", "proposal_from"):
                 value = row.get(column)
                 if value and not value.startswith("row "):
-                    found.add(self._iri(value))
+                    if safe_iri(self._iri(value)):
+                        found.add(self._iri(value))
+                    else:
+                        self.problem(row, column, "not an IRI or prefixed name")
         return found
 
     def _context(self, iris: set[str]) -> _Context:
@@ -262,7 +274,7 @@ class _Builder:
                 ctx.approvals.add((x, str(d)))
         urls = {r.get("source_url") for r in self.rows if r.get("source_url")}
         if urls:
-            listed = " ".join(f"<{u}>" for u in sorted(urls) if re.fullmatch(r"https?://\S+", u))
+            listed = " ".join(f"<{u}>" for u in sorted(urls) if safe_iri(u))
             if listed:
                 for s, u in self.store.select_plain(f"""SELECT ?s ?u WHERE {{ VALUES ?u {{ {listed} }}
                         ?s schema:url ?u ; dcterms:title ?t }}"""):
@@ -277,7 +289,7 @@ class _Builder:
             self.problem(row, "source_url", "no source: give the list's URL or title (every "
                                             "accepted row cites it)")
             return None
-        if url and not re.fullmatch(r"https?://\S+", url):
+        if url and not safe_iri(url):
             self.problem(row, "source_url", "expected an http:// or https:// address")
             return None
         key = (url, title, publisher, date)
@@ -338,7 +350,7 @@ class _Builder:
 
     def _cross_link(self, row: _Row, iri: URIRef, source: URIRef) -> None:
         target = row.get("exact_match")
-        if not re.fullmatch(r"https?://\S+", target):
+        if not safe_iri(target):
             self.problem(row, "exact_match", "expected the registry's IRI")
             return
         if not known_institution(self.context, str(iri)):
