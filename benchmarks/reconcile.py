@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"review: {', '.join(f'{n} {k}' for k, n in counts.items())}")
     print(f"index of the graph's names alone: {indexing:.2f} s")
     print(f"reconcile (read list, index, match, write CSV and HTML): {total:.2f} s "
-          f"= {total / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:.0f} s target; "
+          f"({total / TARGET_SECONDS:.2f}x the {TARGET_SECONDS:.0f} s target); "
           f"{1000 * total / args.rows:.2f} ms per row")
     print(f"  of which CPU time of this process: {cpu:.2f} s (the wall figure includes waiting for "
           f"a CPU; load average when done: {os.getloadavg()[0]:.1f})")
