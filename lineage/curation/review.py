@@ -338,6 +338,9 @@ class _Builder:
         if row.get("kind") not in ("", "list"):
             self._cross_link(row, iri, source)
             return
+        if row.get("outcome") != "new" and not known:
+            self.problem(row, "institution", "no such institution in the store")
+            return
         if not known:
             self._new_institution(row, iri, source)
         else:
