@@ -98,3 +98,18 @@ def test_cli_audit_sheet_page_and_record(run, tmp_path):
     assert page.count("<tr>") == 6
     refused = run("audit", "--record", str(sheet))
     assert refused.exit_code == 2 and "persistent store" in refused.output
+
+
+def test_cli_records_verdicts_in_a_store_and_info_shows_the_share(run, tmp_path):
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert run("--store", store, "import", str(GRAPH)).exit_code == 0
+    lg = Lineage.open(data=[GRAPH], bundled=False)
+    sheet = _reviewed(lg, tmp_path, ["supported", "contradicted"], name="release-audit.csv")
+    lg.store.close()
+    result = run("--store", store, "audit", "--record", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "recorded 2 verdict(s)" in result.output
+    info = run("--store", store, "info", "--no-validate").output
+    assert "audited: 2 of " in info and "1 Contradicted, 1 Supported" in info
+    again = run("--store", store, "audit", "--record", str(sheet))
+    assert again.exit_code == 2 and "imported before" in again.output
