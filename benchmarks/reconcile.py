@@ -34,7 +34,7 @@ def make_list(lg, rows: int, seed: int, path: Path) -> dict[str, int]:
 
     to_traditional = opencc.OpenCC("s2t")
     names = lg.store.select_plain("""SELECT ?i ?zh ?en WHERE { ?i rdfs:label ?zh , ?en
-        FILTER(LANG(?zh) = "zh" && LANG(?en) = "en") }""").rows
+        FILTER(STRSTARTS(STR(?i), STR(inst:)) && LANG(?zh) = "zh" && LANG(?en) = "en") }""").rows
     units = {str(m): str(u) for m, u in lg.store.select_plain("""SELECT ?m ?ul WHERE {
         ?r org:member ?m ; org:organization ?u ; org:role lin:SupportingUnit . ?u rdfs:label ?ul
         FILTER(LANG(?ul) = "zh") }""")}
