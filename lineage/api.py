@@ -12,7 +12,7 @@ from rdflib.term import Node
 from .graph.search import NameIndex, resolve_fast
 from .graph.classes import among, class_pairs
 from .dates import parse_user_date
-from .errors import BadValueError, UsageError
+from .errors import BadValueError, InputError, UsageError
 from .graph.derive import derive, derive_graph
 from .ingest.loading import load_data_files, open_store
 from .graph.show import Describer
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
+    from .curation.lists import ListSource
 
 # %(pairs)s: every class with itself and each superclass (lineage.classes.class_pairs), joined
 # instead of a `?t rdfs:subClassOf* ?class` path with both ends open, which some engines refuse.
@@ -150,11 +151,12 @@ class Lineage:
                      max_bytes: int | None = None, progress=None) -> "ImportReport":
         """Add files to the store all-or-nothing (see lineage.ingest); with dry_run, only
         check them and report what would be added."""
+        from .curation import reader_for
         from .ingest import DEFAULT_MAX_BYTES, import_files
 
         report = import_files(self.store, files, dry_run=dry_run, replace=replace,
                               validate=validate, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
-                              progress=progress)
+                              progress=progress, csv_readers=(reader_for,))
         if not dry_run and replace:
             derive(self.store)  # replaced data may have carried edges that no longer hold
         elif not dry_run:
@@ -326,6 +328,9 @@ class Lineage:
                                 for c, n in self.store.select(_CONFIDENCE % source_types)},
                     source_domains={str(h): int(n.toPython())
                                     for h, n in self.store.select(_DOMAINS)})
+        from .curation.audit import audit_state
+
+        info.facts, info.audited, info.verdicts = audit_state(self.store)
         if validate:
             info.conforms, info.violations, info.warnings = self._validation_state()
         info.query_barrier = self.query_barrier()
@@ -439,8 +444,100 @@ class Lineage:
 
         return institution_refs(self.store, iris)
 
+    # -- curation --------------------------------------------------------------------------
+    def reconcile(self, list_file: str | Path, source: "ListSource | None" = None,
+                  status: str = "") -> "Review":
+        """Match a list of institutions (CSV, XLSX or YAML) against the graph: one review row
+        per list row (matched, new or ambiguous; units resolved; lineage links proposed).
+        `source` is the list's source when its rows carry none; `status` what the list says
+        about its entries (e.g. "approved"), used for proposed events. Nothing is written
+        into the graph: import the review file once a curator has accepted rows."""
+        from .curation.lists import read_list
+        from .curation.reconcile import reconcile, review_rows
+
+        listing = read_list(list_file, source)
+        if status and not _status_ok(status):
+            raise UsageError(f"--status {status!r}: expected planned, applied, inprogress, "
+                             "approved, completed, rejected or withdrawn")
+        rows = review_rows(reconcile(self.store, listing, status), listing, status)
+        return Review(str(list_file), rows, listing.unknown_columns)
+
+    def link(self, registry: str, dump_file: str | Path, dump_date: str = "") -> "Review":
+        """Propose skos:exactMatch links from a registry dump ("ror": a ROR data dump, .json
+        or .zip; "wikidata": a query-service export or entity-dump slice) as review rows."""
+        from .curation import link
+
+        if dump_date and parse_user_date(dump_date) and len(dump_date) != 10:
+            raise UsageError("--dump-date: give the day, YYYY-MM-DD")
+        readers = {"ror": link.read_ror, "wikidata": link.read_wikidata}
+        if registry not in readers:
+            raise UsageError(f"unknown registry {registry!r}; expected ror or wikidata")
+        dump = readers[registry](dump_file, dump_date)
+        return Review(str(dump_file), link.propose_links(self.store, dump), [])
+
+    def audit(self, n: int = 25, seed: int = 1) -> list:
+        """N sourced facts drawn at random with `seed` (the same graph and seed give the same
+        sample), each with a one-line claim and its sources (curation.audit.AuditItem)."""
+        from .curation.audit import sample
+
+        if n < 1:
+            raise UsageError("-n must be 1 or more")
+        return sample(self.store, n, seed)
+
+    def record_audit(self, sheet: str | Path, dry_run: bool = False) -> "ImportReport":
+        """Store a reviewed audit sheet's verdicts as lin:AuditVerdict data, all-or-nothing,
+        in a named graph of its own (graph/audit/<file name>)."""
+        from .curation import reader_for
+        from .curation.audit import audit_quads
+        from .ingest import import_files
+
+        path = Path(sheet)
+        try:
+            head = path.read_bytes()[:65536]
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        if reader_for(head) is not audit_quads:
+            raise InputError("not an audit sheet: the header must start with fact and hold claim "
+                             "and verdict (as `lineage audit` writes it)", file=str(path))
+        report = import_files(self.store, [path], dry_run=dry_run, graph_prefix="audit",
+                              csv_readers=(reader_for,))
+        if not dry_run:
+            self.graph_names.update({g: f"audit {path.name}" for g in report.graphs.values()})
+        return report
+
 
 def _check_depth(depth: int | None) -> None:
     """A hop count must be 0 or more."""
     if depth is not None and depth < 0:
         raise BadValueError(f"depth must be 0 or more, not {depth}")
+
+
+def _status_ok(text: str) -> bool:
+    from .curation.review import status_name
+
+    return bool(status_name(text))
+
+
+class Review:
+    """What reconcile or link proposes: review rows (curation.review.COLUMNS) to write as CSV
+    (to_csv) and HTML (to_html) for a curator, and the list's columns that were not used."""
+
+    def __init__(self, file: str, rows: list[dict], unknown_columns: list[str]):
+        self.file, self.rows, self.unknown_columns = file, rows, unknown_columns
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for row in self.rows:
+            found[row["outcome"]] = found.get(row["outcome"], 0) + 1
+        proposals = sum(1 for row in self.rows if row.get("proposal"))
+        return {**dict(sorted(found.items())), "proposed events": proposals}
+
+    def to_csv(self) -> bytes:
+        from .curation.review import to_csv
+
+        return to_csv(self.rows)
+
+    def to_html(self) -> bytes:
+        from .curation.review import to_html
+
+        return to_html(self.rows, f"Review of {Path(self.file).name}")

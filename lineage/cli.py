@@ -739,5 +739,163 @@ def validate(obj: Context, files, fmt):
     sys.exit(EXIT_OK if report.conforms else EXIT_NEGATIVE)
 
 
+def _write_review(review, output: str | None, html_output: str | None, default_stem: str) -> None:
+    """Write a review's CSV and HTML atomically and print where they are and what they hold."""
+    from pathlib import Path
+
+    from .atomic import write_atomic
+
+    csv_path = Path(output or f"{default_stem}-review.csv")
+    html_path = Path(html_output) if html_output else csv_path.with_suffix(".html")
+    if csv_path.resolve() == html_path.resolve():
+        raise click.UsageError("-o and --html name the same file")
+    write_atomic(csv_path, review.to_csv())
+    write_atomic(html_path, review.to_html())
+    counts = ", ".join(f"{n} {k}" for k, n in review.counts().items())
+    click.echo(f"{len(review.rows)} review rows ({counts})")
+    if review.unknown_columns:
+        click.echo("columns not used: " + ", ".join(review.unknown_columns), err=True)
+    click.echo(f"review: {os.path.abspath(csv_path)}")
+    click.echo(f"page:   {os.path.abspath(html_path)}")
+    click.echo("write accept in the decision column (and link_decision for a proposed event), "
+               "then: lineage import " + str(csv_path))
+
+
+@main.command()
+@click.argument("list_file", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", metavar="FILE", help="The review CSV (default: LIST-review.csv "
+              "in the current folder).")
+@click.option("--html", "html_output", metavar="FILE", help="The review page (default: the CSV's "
+              "name with .html).")
+@click.option("--source-url", default="", metavar="URL", help="The list's address, for rows "
+              "without a source of their own.")
+@click.option("--source-title", default="", metavar="TEXT", help="The list's title (文件名称).")
+@click.option("--source-publisher", default="", metavar="TEXT", help="Who published the list.")
+@click.option("--source-date", default="", metavar="DATE", help="When it was published "
+              "(YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--status", default="", metavar="STATUS", help="What the list says about its "
+              "entries (approved, completed ...): the status of the events it suggests. "
+              "Without it (and without a status column) a proposed event waits for the curator.")
+@click.pass_obj
+@reports_errors
+def reconcile(obj: Context, list_file, output, html_output, source_url, source_title,
+              source_publisher, source_date, status):
+    """Match a list of institutions (CSV, XLSX or YAML) against the graph, for review.
+
+    Each row is matched by exact name, by name up to width, case, script (traditional or
+    simplified) and punctuation, by programme and field (国家X工程研究中心 / X国家工程研究中心),
+    or by acronym and alternative name, with the supporting unit deciding between equals;
+    look-alikes of another programme are never matched. Headers may be English or Chinese
+    (名称, 依托单位, 主管部门, 批准时间, 前身, 来源 ...). The review file says per row: matched
+    (which, why, score), new, or ambiguous (candidates), and the lineage events the list
+    suggests. Nothing enters the graph until rows are accepted and the file is imported.
+
+    \b
+    Example:
+      lineage reconcile nerc-list.csv --source-url https://example.org/list --source-title "2021 list"
+      lineage --store oxigraph:./my-store import nerc-list-review.csv
+    """
+    from pathlib import Path
+
+    from .curation.lists import ListSource
+
+    source = ListSource(source_url, source_title, source_publisher, source_date)
+    review = obj.lineage().reconcile(list_file, source, status)
+    _write_review(review, output, html_output, Path(list_file).stem)
+
+
+@main.group()
+def link():
+    """Propose skos:exactMatch links to ROR or Wikidata from a dump you downloaded.
+
+    Records are matched like `lineage reconcile` matches list rows; records whose names
+    designate another programme than the institution's (制造业创新中心 vs 技术创新中心) are
+    never proposed. Accepted links cite the dump, with its name and date, as their source.
+
+    \b
+    Example:
+      lineage link ror v1.55-2024-10-31-ror-data.zip
+      lineage link wikidata wdqs-export.csv --dump-date 2026-11-30
+    """
+
+
+def _link_command(registry: str, what: str):
+    @link.command(registry, help=f"""Propose links to {what} from FILE, into a review file.
+
+    \b
+    Example:
+      lineage link {registry} {'v1.55-2024-10-31-ror-data.zip' if registry == 'ror' else 'wdqs-export.csv'}
+      lineage --store oxigraph:./my-store import {'v1.55-2024-10-31-ror-data' if registry == 'ror' else 'wdqs-export'}-review.csv
+    """)
+    @click.argument("dump", metavar="FILE", type=click.Path(dir_okay=False))
+    @click.option("-o", "--output", metavar="FILE", help="The review CSV (default: FILE-review.csv).")
+    @click.option("--html", "html_output", metavar="FILE", help="The review page.")
+    @click.option("--dump-date", default="", metavar="YYYY-MM-DD",
+                  help="The dump's date, when its file name does not carry it (default: from "
+                       "the name, else the records, else the day the file was saved).")
+    @click.pass_obj
+    @reports_errors
+    def command(obj: Context, dump, output, html_output, dump_date):
+        from pathlib import Path
+
+        review = obj.lineage().link(registry, dump, dump_date)
+        stem = Path(dump).name.split(".json")[0].split(".zip")[0].split(".csv")[0]
+        _write_review(review, output, html_output, stem)
+
+    return command
+
+
+_link_command("ror", "ROR (a ROR data dump, schema v2, .json or .zip)")
+_link_command("wikidata", "Wikidata (a query-service export as CSV or JSON, or an entity-dump slice)")
+
+
+@main.command()
+@click.option("-n", "count", type=click.IntRange(min=1), default=25, show_default=True,
+              help="How many facts to draw.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same graph and seed draw the same facts.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv",
+              show_default=True, help="The sheet as CSV (to fill in) or a page to read.")
+@click.option("-o", "--output", metavar="FILE", help="Write the sheet to FILE (default: print it).")
+@click.option("--record", "record", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Store a reviewed CSV sheet's verdicts (with reviewer and reviewed date) in "
+                   "the store, in a graph of their own.")
+@click.pass_obj
+@reports_errors
+def audit(obj: Context, count, seed, fmt, output, record):
+    """Draw sourced facts at random for checking against their sources, or record verdicts.
+
+    Each fact is printed with its claim in one line, its sources (title, publisher, date,
+    URL) and empty verdict, reviewer, reviewed and note columns. Verdicts are supported,
+    partly, contradicted or unreachable. `lineage info` shows the share audited.
+
+    \b
+    Example:
+      lineage audit -n 25 --seed 7 -o audit.csv
+      lineage audit -n 25 --seed 7 --format html -o audit.html
+      lineage --store oxigraph:./my-store audit --record audit.csv
+    """
+    from .atomic import write_atomic
+    from .curation import audit as sheets
+    from .errors import UsageError
+
+    if record:
+        spec = obj.store_spec or "memory"
+        if spec == "memory":
+            raise UsageError("verdicts are kept in a persistent store: use --store oxigraph:DIR "
+                             "(or LINEAGE_STORE)")
+        report = obj.lineage(writable=True).record_audit(record)
+        kept = report.typed_nodes.get("lin:AuditVerdict", 0)
+        click.echo(f"recorded {kept} verdict(s) from {record} in {spec}")
+        return
+    items = obj.lineage().audit(count, seed)
+    data = sheets.to_csv(items) if fmt == "csv" else sheets.to_html(items, seed)
+    if output:
+        click.echo(os.path.abspath(write_atomic(output, data)))
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -137,6 +137,7 @@ class InstitutionDetail:
     established: list[DateValue] = field(default_factory=list)
     lifespan: "Lifespan | None" = None  # start and end by the existence rule, with provenance
     exact_matches: list[str] = field(default_factory=list)
+    match_sources: list[SourceRef] = field(default_factory=list)  # sources stating the exact matches
     comments: list[str] = field(default_factory=list)
     confidence: str | None = None
     memberships: list[MembershipFact] = field(default_factory=list)
@@ -173,6 +174,9 @@ class Info:
     confidence: dict[str, int] = field(default_factory=dict)  # facts by lin:confidence
     source_domains: dict[str, int] = field(default_factory=dict)  # sources by URL host
     query_barrier: str = ""  # what stops a user's query reaching the network, below the guard
+    facts: int = 0  # sourced facts (what `lineage audit` draws from)
+    audited: int = 0  # facts with at least one recorded audit verdict
+    verdicts: dict[str, int] = field(default_factory=dict)  # audited facts by verdict
 
 
 def jsonable(value: Any) -> Any:

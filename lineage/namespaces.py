@@ -21,6 +21,13 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 PERSON = Namespace(BASE + "id/person/")
 SCHEMA = Namespace("https://schema.org/")
 GRAPH = Namespace(BASE + "graph/")
+#: Reviewers' verdicts on sampled facts (`lineage audit --record`).
+AUDIT = Namespace(BASE + "id/audit/")
+#: External registries that skos:exactMatch links point into (`lineage link`).
+ROR = Namespace("https://ror.org/")
+WIKIDATA_ENTITY = Namespace("http://www.wikidata.org/entity/")
+#: The ROR data dump's concept DOI on Zenodo (every release), cited as a dump's address.
+ROR_DUMP_DOI = "https://doi.org/10.5281/zenodo.6347574"
 
 #: Named graph holding the materialised shortcut edges.
 DERIVED_GRAPH = GRAPH["derived"]
@@ -51,6 +58,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "schema": str(SCHEMA),
     "lsh": str(SHAPES),
+    "audit": str(AUDIT),
 }
 
 #: Lineage statuses whose events make a settled succession (lin:succeededBy).

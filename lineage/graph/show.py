@@ -89,7 +89,12 @@ class Describer:
                  *(r["n"] for r in others)]
         cites = citations(self.store, nodes)
         detail.sources = cites.get(ref.iri, [])
-        detail.label_sources = sorted(source_refs(self.store, own_sources).values(),
+        label_sources = [s for kind, s in own_sources if kind == "label"]
+        match_sources = [s for kind, s in own_sources if kind == "match"]
+        refs = source_refs(self.store, [s for _, s in own_sources])
+        detail.label_sources = sorted((refs[s] for s in set(label_sources) if s in refs),
+                                      key=lambda s: (str(s.date or ""), s.title))
+        detail.match_sources = sorted((refs[s] for s in set(match_sources) if s in refs),
                                       key=lambda s: (str(s.date or ""), s.title))
         detail.memberships = self._memberships(ref.iri, memberships, cites)
         detail.events = self._events(events, cites)
@@ -102,7 +107,9 @@ class Describer:
         detail.lifespan = lifespans(self.store, [ref.iri])[ref.iri]
         return detail
 
-    def _own_properties(self, iri: str, detail: InstitutionDetail) -> list[str]:
+    def _own_properties(self, iri: str, detail: InstitutionDetail) -> list[tuple[str, str]]:
+        """Fill names, dates, flags and cross-links; return (kind, source IRI) for the sources
+        of its names ("label") and of its cross-links ("match")."""
         label_sources = []
         for p, o in self.store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"):
             if p == SKOS.altLabel:
@@ -110,7 +117,9 @@ class Describer:
             elif p == LIN.labelIsTranslation:
                 detail.label_is_translation = bool(o.toPython())
             elif p == LIN.labelSource:
-                label_sources.append(str(o))
+                label_sources.append(("label", str(o)))
+            elif p == LIN.matchSource:
+                label_sources.append(("match", str(o)))
             elif p == LIN.established:
                 detail.established.append(DateValue.from_literal(o))
             elif p == SKOS.exactMatch:

@@ -137,6 +137,7 @@ def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
     nodes = sorted(n for n in set(net.lineage.nodes) | set(net.units.nodes)
                    if as_of is None or started_by(net.spans.get(n), as_of))
     starts, ends = _start_dates(net), _end_dates(net)
+    same_as = _exact_matches(store)
     for iri in nodes:
         data = net.lineage.nodes.get(iri) or net.units.nodes.get(iri, {})
         established = data.get("established")
@@ -145,6 +146,7 @@ def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
                  "type": ", ".join(shorten(t) for t in data.get("types", ())),
                  "established": str(established or ""),
                  "established_precision": established.precision if established else ""}
+        attrs["same_as"] = "; ".join(same_as.get(iri, ()))
         if iri in starts:
             attrs["start"] = starts[iri]
         if iri in ends:
@@ -168,6 +170,14 @@ def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
                        date_precision=data["start"].precision if data.get("start") else "",
                        sources="; ".join(s.url or s.title for s in data.get("sources", ())))
     return graph
+
+
+def _exact_matches(store: Store) -> dict[str, list[str]]:
+    """Each institution's skos:exactMatch links (ROR, Wikidata), sorted, for the node tables."""
+    found: dict[str, list[str]] = {}
+    for iri, match in store.select_plain("SELECT ?i ?m WHERE { ?i skos:exactMatch ?m }"):
+        found.setdefault(str(iri), []).append(str(match))
+    return {iri: sorted(set(matches)) for iri, matches in found.items()}
 
 
 def _drawn(graph: nx.MultiDiGraph, u: str, v: str, date, as_of: str | None) -> bool:
@@ -248,7 +258,8 @@ def to_graphml(store: Store, as_of: str | None = None) -> bytes:
     return out.getvalue()
 
 
-NODE_COLUMNS = ("id", "label_en", "label_zh", "type", "established", "established_precision")
+NODE_COLUMNS = ("id", "label_en", "label_zh", "type", "established", "established_precision",
+                "same_as")
 EDGE_COLUMNS = ("source", "target", "kind", "relation", "status", "pending", "date",
                 "date_precision", "id", "sources")
 

@@ -204,6 +204,12 @@ def render_info(info: Info) -> str:
         lines.append(table(["confidence of facts", "facts", "share"],
                            [[local(c), str(n), f"{100 * n / total:.0f}%"]
                             for c, n in info.confidence.items()]))
+    if info.facts:
+        share = 100 * info.audited / info.facts
+        found = ", ".join(f"{n} {k}" for k, n in info.verdicts.items())
+        lines.append("")
+        lines.append(f"audited: {info.audited} of {info.facts} sourced facts ({share:.1f}%)"
+                     + (f": {found}" if found else "; run `lineage audit` to draw a sample"))
     if info.source_domains:
         top = list(info.source_domains.items())[:15]
         rest = sum(info.source_domains.values()) - sum(n for _, n in top)
@@ -211,6 +217,13 @@ def render_info(info: Info) -> str:
         lines.append("")
         lines.append(table(["sources by domain", "sources"], rows))
     return "\n".join(lines)
+
+
+def registry_of(iri: str) -> str:
+    """The registry an exact-match IRI points into: ROR, Wikidata, or ''."""
+    from .namespaces import ROR, WIKIDATA_ENTITY
+
+    return "ROR" if iri.startswith(str(ROR)) else "Wikidata" if iri.startswith(str(WIKIDATA_ENTITY)) else ""
 
 
 @_escaping
@@ -238,7 +251,9 @@ def render_show(d: InstitutionDetail) -> str:
         lines.append(f"  established: {date} ({date.precision})")
     lines.extend(_lifespan_lines(d.lifespan))
     for match in d.exact_matches:
-        lines.append(f"  same as: {match}")
+        lines.append(f"  same as: {match}" + (f"  ({registry})" if (registry := registry_of(match)) else ""))
+    for source in d.match_sources:
+        lines.append(f"    link source: {citation(source)}")
     if d.confidence:
         lines.append(f"  confidence: {local(d.confidence)}")
     for comment in d.comments:
