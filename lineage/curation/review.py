@@ -383,8 +383,10 @@ class _Builder:
         self.add(row, iri, RDF.type, cls)
         self.add(row, iri, RDFS.label, Literal(row.get("name_en"), lang="en"))
         self.add(row, iri, RDFS.label, Literal(row.get("name_zh"), lang="zh"))
-        self.add(row, iri, LIN.labelIsTranslation, Literal(flag not in ("false", "no", "0")))
-        self.add(row, iri, LIN.labelSource, source)
+        translated = flag not in ("false", "no", "0")
+        self.add(row, iri, LIN.labelIsTranslation, Literal(translated))
+        # the list prints the English name it gives, unless it says the name is a translation
+        self.add(row, iri, LIN.labelSource if translated else LIN.englishLabelSource, source)
         self.add(row, iri, DCTERMS.source, source)
         for alt in _split(row.get("alt_names")):
             if alt not in (row.get("name_en"), row.get("name_zh")):

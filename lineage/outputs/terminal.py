@@ -221,7 +221,7 @@ def render_info(info: Info) -> str:
 
 def registry_of(iri: str) -> str:
     """The registry an exact-match IRI points into: ROR, Wikidata, or ''."""
-    from .namespaces import ROR, WIKIDATA_ENTITY
+    from ..namespaces import ROR, WIKIDATA_ENTITY
 
     return "ROR" if iri.startswith(str(ROR)) else "Wikidata" if iri.startswith(str(WIKIDATA_ENTITY)) else ""
 
