@@ -51,3 +51,25 @@ def test_no_import_cycle(imports):
 def test_the_package_root_is_imported_by_no_module(imports):
     # the root re-exports the facade, so importing it from below would reach upwards
     assert sorted(imports.predecessors("lineage")) == []
+
+
+def test_every_import_inside_the_package_names_a_module_that_exists():
+    # deferred imports run only when their function does; a moved module must not leave one behind
+    import ast
+
+    package = ROOT / "lineage"
+    broken = []
+    for path in package.rglob("*.py"):
+        here = list(path.relative_to(ROOT).with_suffix("").parts)[:-1]  # the file's package
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = here[:len(here) - (node.level - 1)] if node.level > 1 else here
+                target = base + (node.module.split(".") if node.module else [])
+                found = ROOT.joinpath(*target)
+                if not (found.is_dir() or found.with_suffix(".py").exists()):
+                    broken.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lineage."):
+                found = ROOT.joinpath(*node.module.split("."))
+                if not (found.is_dir() or found.with_suffix(".py").exists()):
+                    broken.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert broken == []
