@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rdflib import Dataset, Graph
 
     from .analysis.diff import Diff
+    from .curation.lists import ListSource
     from .outputs.figures import FigureFile
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
@@ -379,8 +380,9 @@ class Lineage:
         result.labeller = lambda iris: institution_refs(self.store, iris)
         return result
 
-    def canned_queries(self) -> dict[str, CannedQuery]:
-        """The canned queries shipped with the package, by name."""
+    @staticmethod
+    def canned_queries() -> dict[str, CannedQuery]:
+        """The canned queries shipped with the package, by name (no store needed)."""
         from .sparql import canned
 
         return canned.load_all()
@@ -445,6 +447,21 @@ class Lineage:
         return institution_refs(self.store, iris)
 
     # -- curation --------------------------------------------------------------------------
+    @staticmethod
+    def list_source(url: str = "", title: str = "", publisher: str = "",
+                    date: str = "") -> "ListSource":
+        """The source of a list whose rows name none (for `reconcile`)."""
+        from .curation.lists import ListSource
+
+        return ListSource(url, title, publisher, date)
+
+    @staticmethod
+    def audit_sheet(items, fmt: str = "csv", seed: int | None = None) -> bytes:
+        """An audit sample (from `audit`) as the CSV or HTML sheet reviewers fill in."""
+        from .curation import audit as sheets
+
+        return sheets.to_csv(items) if fmt == "csv" else sheets.to_html(items, seed)
+
     def reconcile(self, list_file: str | Path, source: "ListSource | None" = None,
                   status: str = "") -> "Review":
         """Match a list of institutions (CSV, XLSX or YAML) against the graph: one review row

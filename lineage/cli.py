@@ -64,11 +64,13 @@ def reports_errors(command):
     return wrapper
 
 
+_FLAGS = {"timeout": "--timeout"}
+
+
 def _flag_hint(exc: Exception) -> str:
     """The command-line flag that lifts a limit the library reports (its messages name none)."""
-    from .sparql.worker import QueryTimeout
-
-    return " (raise the limit with --timeout)" if isinstance(exc, QueryTimeout) else ""
+    flag = _FLAGS.get(getattr(exc, "limit", None) or "")
+    return f" (raise the limit with {flag})" if flag else ""
 
 
 def emit_json(value) -> None:
@@ -338,18 +340,18 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
       lineage query --name lineage-of --param institution=国家小麦工程技术研究中心 --format csv
       lineage query --file my-query.rq --format json --timeout 10
     """
-    from .sparql import canned
+    from .api import Lineage
     from .outputs.terminal import render_query_result
 
     if list_canned:
-        click.echo(_render_canned_list(canned.load_all()))
+        click.echo(_render_canned_list(Lineage.canned_queries()))
         return
     lineage = obj.lineage()
     limits = {"timeout": timeout, "max_rows": max_rows, "memory_mb": memory_mb}
     if canned_name:
         if text or query_file:
             raise click.UsageError("give either --name or a query, not both")
-        result = lineage.run_canned(canned_name, canned.parse_param_args(params), **limits)
+        result = lineage.run_canned(canned_name, _param_args(params), **limits)
     else:
         if params:
             raise click.UsageError("--param only applies to canned queries (--name)")
@@ -362,6 +364,32 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
         sys.exit(EXIT_OK if result.boolean else EXIT_NEGATIVE)
 
 
+def _param_args(pairs: tuple[str, ...]) -> dict[str, str]:
+    """--param NAME=VALUE pairs as a dict; a pair without '=' is a usage error."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"--param {pair!r}: use NAME=VALUE")
+        found[key.strip()] = value
+    return found
+
+
+def _read_file(name: str) -> bytes:
+    """The bytes of a file the user named, or an InputError with a one-line reason."""
+    from .errors import InputError
+
+    try:
+        with open(name, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError("no such file", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=name) from None
+
+
 def _read_query(text: str | None, query_file: str | None) -> str:
     from .errors import InputError, UsageError
 
@@ -371,11 +399,7 @@ def _read_query(text: str | None, query_file: str | None) -> str:
         data = sys.stdin.buffer.read()
         source = "standard input"
     elif query_file:
-        from pathlib import Path
-
-        from .store.local import read_input_file
-
-        data, source = read_input_file(Path(query_file)), query_file
+        data, source = _read_file(query_file), query_file
     elif text:
         return text
     else:
@@ -797,9 +821,9 @@ def reconcile(obj: Context, list_file, output, html_output, source_url, source_t
     """
     from pathlib import Path
 
-    from .curation.lists import ListSource
+    from .api import Lineage
 
-    source = ListSource(source_url, source_title, source_publisher, source_date)
+    source = Lineage.list_source(source_url, source_title, source_publisher, source_date)
     review = obj.lineage().reconcile(list_file, source, status)
     _write_review(review, output, html_output, Path(list_file).stem)
 
@@ -876,7 +900,6 @@ def audit(obj: Context, count, seed, fmt, output, record):
       lineage --store oxigraph:./my-store audit --record audit.csv
     """
     from .atomic import write_atomic
-    from .curation import audit as sheets
     from .errors import UsageError
 
     if record:
@@ -889,7 +912,7 @@ def audit(obj: Context, count, seed, fmt, output, record):
         click.echo(f"recorded {kept} verdict(s) from {record} in {spec}")
         return
     items = obj.lineage().audit(count, seed)
-    data = sheets.to_csv(items) if fmt == "csv" else sheets.to_html(items, seed)
+    data = obj.lineage().audit_sheet(items, fmt, seed)
     if output:
         click.echo(os.path.abspath(write_atomic(output, data)))
     else:

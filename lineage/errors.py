@@ -6,7 +6,14 @@ from __future__ import annotations
 class LineageError(Exception):
     """Base of every error the library reports to its users."""
 
+    #: how the interfaces report it, by type: the CLI's exit code and the server's HTTP status
     exit_code = 2
+    http_status = 400
+    #: seconds after which the same request may pass (a busy server), or None
+    retry_after: int | None = None
+    #: the parameter whose limit this error reports (e.g. "timeout"), for interfaces to name
+    #: their own way of raising it
+    limit: str | None = None
 
 
 class InputError(LineageError):

@@ -320,16 +320,13 @@ class App:
 
 
 def _status_of(exc: LineageError) -> int:
-    """400 for a bad request; 503 for a limit or a full pool (the same query may pass later)."""
-    from .sparql import QueryBusy, QueryLimitExceeded, QueryTimeout
-
-    return 503 if isinstance(exc, (QueryBusy, QueryTimeout, QueryLimitExceeded)) else 400
+    """The status each error type declares: 400 for a bad request, 503 for a limit or a full
+    pool (the same query may pass later)."""
+    return exc.http_status
 
 
 def _retry_after(exc: LineageError) -> dict[str, str]:
-    from .sparql import QueryBusy
-
-    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, QueryBusy) else {}
+    return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
 
 
 def _json_bytes(data) -> bytes:

@@ -99,17 +99,6 @@ def get(name: str, portable: bool = False) -> CannedQuery:
     return queries[name]
 
 
-def parse_param_args(pairs: tuple[str, ...]) -> dict[str, str]:
-    """'k=v' strings from the command line as a dict; a pair without '=' is a UsageError."""
-    found = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"parameter {pair!r}: use NAME=VALUE")
-        found[key.strip()] = value
-    return found
-
-
 def tidy(query: CannedQuery, result: QueryResult) -> QueryResult:
     """The answer with every `lists:` cell in a fixed order: parts split at LIST_SEPARATOR,
     IRIs shortened to prefixed names, duplicates dropped, sorted, joined again."""

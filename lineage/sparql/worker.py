@@ -66,16 +66,22 @@ def default_pool_size(memory_mb: int = Limits.memory_mb) -> int:
 
 
 class QueryTimeout(QueryError):
-    pass
+    """The query ran out of time (the same query may pass on a quieter server)."""
+
+    limit = "timeout"
+    http_status = 503
 
 
 class QueryLimitExceeded(QueryError):
-    pass
+    """The query's worker went past its memory cap."""
+
+    http_status = 503
 
 
 class QueryBusy(QueryError):
     """Every query worker is busy and the queue is full or the wait ran out; try again later."""
 
+    http_status = 503
     retry_after = 5
 
 
