@@ -105,8 +105,8 @@ FONT_STACK = ('system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "Source
               '"PingFang SC", "Hiragino Sans GB", "Heiti SC", "SimHei", "Droid Sans Fallback", '
               'sans-serif')
 #: What to install when the page finds no CJK font, shown in its notice.
-CJK_FONT_HINT = ("Chinese labels need a CJK font: on Debian/Ubuntu install fonts-noto-cjk "
-                 "(or fonts-wqy-microhei), on Fedora google-noto-sans-cjk-fonts")
+CJK_FONT_HINT = ("Chinese shows as boxes: install a CJK font (Debian/Ubuntu: fonts-noto-cjk "
+                 "or fonts-wqy-microhei)")
 
 
 def confidence_label(confidence: str | None) -> str | None:

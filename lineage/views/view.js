@@ -885,7 +885,8 @@
   }
   var index = data.nodes.map(function (n) {
     var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
-    return { id: n.id, label: n.label, names: names, keys: names.map(normalise) };
+    var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
+    return { id: n.id, label: full, names: names, keys: names.map(normalise) };
   });
   function search(text) {
     var query = normalise(text);
