@@ -458,8 +458,10 @@
     nodesView.getIds().forEach(function (id) {
       if (progOf[id] !== undefined) counts[progOf[id]] = (counts[progOf[id]] || 0) + 1;
     });
+    var made = 0;
     list(meta.programmes).forEach(function (p) {
       if (state.open.has(p.key) || (counts[p.key] || 0) < 2) return;
+      made++;
       network.cluster({
         joinCondition: function (options) { return progOf[options.id] === p.key; },
         clusterNodeProperties: {
@@ -473,8 +475,9 @@
           font: { size: 13, face: FONT, color: '#1f2328', multi: false },
           margin: 10, widthConstraint: { maximum: 220 }
         }
-      });
+      }, false);  // the network's indexes are brought up to date once, below
     });
+    if (made) network.body.emitter.emit('_dataChanged');
   }
   function openProgramme(key, open) {
     if (open) state.open.add(key); else state.open.delete(key);
@@ -524,7 +527,9 @@
         var top = y + (b.h - column.h) / 2;
         column.members.forEach(function (i) {
           var left = x + column.left + (column.w - boxes[i].w) / 2;
-          network.moveNode(items[i], left + boxes[i].dx, top + boxes[i].dy);
+          var node = body.nodes[items[i]];  // not moveNode: it redraws once per node
+          node.x = left + boxes[i].dx;
+          node.y = top + boxes[i].dy;
           top += boxes[i].h;
         });
       });
