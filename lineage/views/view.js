@@ -492,8 +492,13 @@
   // (shape and label), columns far enough apart for a line's label; the blocks are packed on
   // shelves about as wide as the graph pane. No two boxes can meet.
   var GAP_X = 30, GAP_Y = 18, EDGE_ROOM = 150;
+  // Large views are not measured (each synchronous redraw of 20,000 nodes costs more than the
+  // layout): their labels are hidden at the zoom that shows them whole, so every item gets a
+  // cell as large as a wrapped label (as the Python layout does).
+  var LARGE_CELL = { w: 190, h: 120, dx: 95, dy: 30 };
   function relayout() {
-    network.redraw();  // synchronous: every drawn item's box (label included) is measured
+    var measured = !meta.large;
+    if (measured) network.redraw();  // synchronous: every box (label included) is measured
     var body = network.body;
     var items = body.nodeIndices.slice();
     var index = new Map();
@@ -510,6 +515,12 @@
     var boxes = items.map(function (id) {
       var node = body.nodes[id];
       var box = node.shape.boundingBox;
+      if (!measured) {
+        var cluster = network.isCluster(id);
+        return { dx: cluster ? 110 : LARGE_CELL.dx, dy: cluster ? 45 : LARGE_CELL.dy,
+                 lineage: partOf[id] === 'lineage', w: cluster ? 220 : LARGE_CELL.w,
+                 h: cluster ? 90 + GAP_Y : LARGE_CELL.h };
+      }
       return { dx: node.x - box.left, dy: node.y - box.top, lineage: partOf[id] === 'lineage',
                w: box.right - box.left, h: box.bottom - box.top + GAP_Y };
     });
@@ -536,6 +547,14 @@
       x += b.w + GAP_X;
       shelf = Math.max(shelf, b.h);
     });
+    var width = Math.max(shelfWidth, 1), height = Math.max(y + shelf, 1);
+    if (!measured) {  // fit from the cells, without measuring
+      var scale = Math.min(1.2, 0.95 * Math.min(container.clientWidth / width,
+                                                container.clientHeight / height));
+      network.moveTo({ position: { x: width / 2, y: height / 2 }, scale: scale,
+                       animation: false });
+      return;
+    }
     network.redraw();  // the boxes at their new places: fit reads them
     network.fit({ animation: false });
     if (network.getScale() > 1.2) network.moveTo({ scale: 1.2 });
@@ -1254,5 +1273,7 @@
   restoring = false;
   if (wanted.node) selected = wanted.node;
   saveState();
-  if (OVERVIEW) markReady();
+  if (OVERVIEW) {
+    if (meta.large) network.once('afterDrawing', markReady); else markReady();
+  }
 }());
