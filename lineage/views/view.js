@@ -1028,7 +1028,14 @@
     if (selected) params.set('node', selected);
     return params.toString();
   }
-  function saveState() {
+  var saveTimer = null;
+  function saveState() {  // at most one history entry update per burst of changes
+    if (restoring) return;
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveStateNow, 100);
+  }
+  function saveStateNow() {
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null; }
     if (restoring) return;
     var fragment = stateFragment();
     var target = location.href.split('#')[0] + (fragment ? '#' + fragment : '');
@@ -1074,7 +1081,7 @@
   }
   var shareLink = document.getElementById('share-link');
   document.getElementById('copy-link').addEventListener('click', function () {
-    saveState();
+    saveStateNow();
     var button = this;
     shareLink.hidden = false;
     shareLink.value = location.href;
@@ -1087,7 +1094,7 @@
       done(false);
     }
   });
-  api.link = function () { saveState(); return location.href; };
+  api.link = function () { saveStateNow(); return location.href; };
 
   // -- download what is on screen: PNG from the canvas, SVG drawn from the current places ---
   function fileStem() {
@@ -1272,7 +1279,7 @@
   }
   restoring = false;
   if (wanted.node) selected = wanted.node;
-  saveState();
+  saveStateNow();
   if (OVERVIEW) {
     if (meta.large) network.once('afterDrawing', markReady); else markReady();
   }
