@@ -252,7 +252,23 @@ class Lineage:
         of TO with what is new, ended and unchanged since FROM marked (as `diff` reads them).
         The page is a str (an HtmlPage: `.write(path)` saves it, and a notebook shows it
         inline)."""
-        from .outputs.views import build_view, render_page
+        from .outputs.views import render_page
+
+        return HtmlPage(render_page(self._view(focus, depth, lineage, as_of, layout, diff)))
+
+    def to_pyvis(self, focus: str | None = None, depth: int = 1, lineage: str | None = None,
+                 as_of: str | None = None, layout: str = "force",
+                 diff: tuple[str, str] | None = None):
+        """The view `render` draws, as a `pyvis.network.Network` (same arguments): restyle
+        its `nodes` and `edges` dicts, then `show("view.html")` or `generate_html()` write the
+        same offline, CSP-locked page with those changes."""
+        from .outputs.views import to_network
+
+        return to_network(self._view(focus, depth, lineage, as_of, layout, diff))
+
+    def _view(self, focus, depth, lineage, as_of, layout, diff):
+        """Resolve the names and dates of a render request and build its view."""
+        from .outputs.views import build_view
 
         diff_from = None
         if diff is not None and not all(diff):
@@ -263,10 +279,9 @@ class Lineage:
             diff_from, as_of = parse_user_date(diff[0], "FROM"), parse_user_date(diff[1], "TO")
         if as_of is not None:
             as_of = parse_user_date(as_of)
-        view = build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
+        return build_view(self.store, focus=self.resolve(focus) if focus else None, depth=depth,
                           lineage=self.resolve(lineage) if lineage else None, as_of=as_of,
                           layout=layout, diff_from=diff_from)
-        return HtmlPage(render_page(view))
 
     def figure(self, name: str | None = None, focus: str | None = None, depth: int = 1,
                as_of: str | None = None, diff: tuple[str, str] | None = None,

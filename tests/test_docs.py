@@ -73,11 +73,13 @@ def test_readme_transcript_matches_real_output(run):
                     assert line.rstrip() in actual, f"README shows a line `{command}` no longer prints: {line!r}"
 
 
-def test_readme_python_example_runs():
-    [example] = code_blocks("python")
-    printed = []
-    exec(compile(example, "README.md", "exec"), {"print": lambda *a, **k: printed.append(a)})
-    assert printed, "the README's Python example should print the trace's hops"
+def test_readme_python_examples_run():
+    examples = code_blocks("python")
+    assert examples
+    for example in examples:
+        printed = []
+        exec(compile(example, "README.md", "exec"), {"print": lambda *a, **k: printed.append(a)})
+        assert printed, f"each README Python example should print what it found:\n{example}"
 
 
 def test_readme_names_every_query_barrier_and_the_strict_switch():

@@ -250,9 +250,9 @@ def test_edges_are_styled_by_relation_and_status_from_one_table(history):
 
 
 def test_every_type_has_a_style_and_unknown_ones_fall_back():
-    assert [t.key for t in styles.TYPES] == ["NETRC", "NTIC", "NERC", "NEL", "University",
-                                             "Enterprise", "ResearchInstitute", "GovernmentBody",
-                                             "other"]
+    assert [t.key for t in styles.TYPES] == ["NETRC", "NTIC", "NERC", "NEL", "NMIC", "NIIC",
+                                             "University", "Enterprise", "ResearchInstitute",
+                                             "GovernmentBody", "other"]
     assert styles.type_style(()).key == "other"
     assert styles.type_style((str(styles.LIN.University), str(styles.LIN.NationalEngineeringLaboratory))).key == "NEL"
     assert styles.event_style("lin:SomethingNew") is styles.OTHER_EVENT
@@ -279,7 +279,8 @@ def test_timeline_places_institutions_by_time_and_undated_ones_apart(history):
             assert n["undated"] and n["y"] > band, n
     # established date first, else the event that made it (here a planned conversion)
     assert node(view, "History Laboratory")["year"] == 2008
-    assert node(view, "History Innovation Centre")["start"]["from"] == "Conversion event, 2024"
+    # said in plain words in the panel (no property names)
+    assert node(view, "History Innovation Centre")["start"]["from"] == "the conversion event"
     assert "year" not in node(view, "History Ministry")
     assert view.meta["undated"] == 1
 
@@ -321,8 +322,12 @@ def test_large_views_get_python_positions_and_no_physics(tmp_path):
 
 
 def test_small_force_views_settle_with_physics_then_stop(bundled):
-    meta = build_view(bundled.store).meta
+    meta = build_view(bundled.store, focus=bundled.resolve(WHEAT), depth=2).meta
     assert meta["physics"] and not meta["large"] and meta["layout"] == "force"
+    assert not meta["overview"]
+    # the whole graph is the overview instead: laid out in the page, no physics
+    whole = build_view(bundled.store).meta
+    assert whole["overview"] and not whole["physics"]
     script = (Path(styles.__file__).parent / "view.js").read_text(encoding="utf-8")
     assert "stabilizationIterationsDone" in script and "physics: { enabled: false }" in script
 
@@ -584,3 +589,84 @@ def test_render_rejects_bad_requests_with_exit_2(run, tmp_path, args, message):
 def test_render_help_has_an_example(run):
     result = run("render", "--help")
     assert "Example" in result.stdout and "--lineage" in result.stdout
+
+
+# -- pyvis writes the page; the overview; plain words -----------------------------------------
+
+def test_the_written_page_comes_from_pyvis_generate_html_with_our_template(run, tmp_path,
+                                                                            monkeypatch):
+    from pyvis.network import Network
+
+    calls = []
+    original = Network.generate_html
+
+    def recording(self, *args, **kwargs):
+        html_text = original(self, *args, **kwargs)
+        calls.append((self, self.templateEnv.get_template(self.path).filename, html_text))
+        return html_text
+
+    monkeypatch.setattr(Network, "generate_html", recording)
+    target = tmp_path / "wheat.html"
+    result = run("render", "--lineage", WHEAT, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert len(calls) == 1
+    network, template, generated = calls[0]
+    assert isinstance(network, Network)
+    assert Path(template) == Path(styles.__file__).parent / "template.html"
+    assert target.read_text(encoding="utf-8") == generated
+    data, _ = island(generated)
+    # the Network holds the view's own lists, handed over in bulk
+    assert network.nodes == data["nodes"] and network.edges == data["edges"]
+    assert network.node_ids == [n["id"] for n in data["nodes"]]
+
+
+def test_to_pyvis_gives_a_network_whose_restyling_reaches_the_page(bundled):
+    from pyvis.network import Network
+
+    network = bundled.to_pyvis(lineage=WHEAT)
+    assert isinstance(network, Network)
+    wheat = next(n for n in network.nodes if n.get("en") == WHEAT)
+    wheat["color"] = "#123456"
+    wheat["label"] = "Wheat, restyled"
+    page = network.generate_html()
+    data, rest = island(page)
+    drawn = next(n for n in data["nodes"] if n.get("en") == WHEAT)
+    assert drawn["color"] == "#123456" and drawn["label"] == "Wheat, restyled"
+    assert "Content-Security-Policy" in rest and not re.search(r"https?://", rest, re.I)
+    assert data["nodes"] == network.nodes and data["edges"] == network.edges
+
+
+def test_the_overview_opens_on_the_lineage_with_units_folded(bundled):
+    view = build_view(bundled.store)
+    by_id = {n["id"]: n for n in view.nodes}
+    hop_ends = {end for e in view.edges if "event" in e for end in (e["from"], e["to"])}
+    assert hop_ends and all(by_id[i]["part"] == "lineage" for i in hop_ends)
+    programmes = {key for key, _, _ in styles.PROGRAMMES}
+    for n in view.nodes:
+        assert n["w"] == len(n.get("events", ())) + len(n.get("units", ()))
+        if n["part"] == "programme":
+            assert n["prog"] in programmes and not n.get("events")
+        elif n["part"] == "unit":
+            assert "prog" not in n and n["id"] not in hop_ends
+    assert {n["part"] for n in view.nodes} == {"lineage", "programme", "unit"}
+    # only the whole graph is an overview
+    assert "part" not in build_view(bundled.store, lineage=bundled.resolve(WHEAT)).nodes[0]
+
+
+def test_confidence_and_date_origins_are_plain_words(bundled):
+    view = build_view(bundled.store)
+    confidences = {e.get("confidence") for e in view.events} - {None}
+    assert confidences and confidences <= {"high", "medium", "low"}
+    origins = {n[k]["from"] for n in view.nodes for k in ("start", "end", "knownBy") if n.get(k)}
+    assert origins and not any(":" in o for o in origins), origins
+    assert [c["label"] for c in view.meta["confidence"]] == ["high", "medium", "low"]
+
+
+def test_one_cjk_font_stack_for_the_page_and_the_canvas(bundled):
+    for face in ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                 "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB"):
+        assert f'"{face}"' in styles.FONT_STACK
+    css = (Path(styles.__file__).parent / "view.css").read_text(encoding="utf-8")
+    assert styles.FONT_STACK + ";" in css
+    assert build_view(bundled.store).meta["font"] == styles.FONT_STACK
+    assert "fonts-noto-cjk" in styles.CJK_FONT_HINT

@@ -195,18 +195,20 @@ def test_the_wheat_lineage_opens_offline_and_shows_its_sources(browser, run, bun
 
 def test_filters_hide_and_show_again(browser, run, bundled, tmp_path):
     view = load(browser, render(run, tmp_path, "all.html", "render"))
-    total = view.js("lineageView.nodeCount()")
+    nodes = view.data["nodes"]
+    drawn = [n for n in nodes if n["part"] != "unit"]  # the overview folds units and bodies
+    total = view.js("lineageView.visibleNodeCount()")
+    assert total == len(drawn)
     view.page.locator("#legend-types input[type=checkbox]").first.uncheck()
     hidden = total - view.js("lineageView.visibleNodeCount()")
-    assert hidden == sum(1 for n in view.data["nodes"]
-                         if n["group"] == view.data["legend"]["types"][0]["key"])
+    assert hidden == sum(1 for n in drawn if n["group"] == view.data["legend"]["types"][0]["key"])
     view.page.click("#reset-filters")
     assert view.js("lineageView.visibleNodeCount()") == total
     years = view.data["meta"]["years"]
     view.page.fill("#year-to", str(years[0]))
     view.page.dispatch_event("#year-to", "change")
     shown = view.js("lineageView.visibleNodeCount()")
-    assert shown == sum(1 for n in view.data["nodes"] if n.get("year") in (None, years[0]))
+    assert shown == sum(1 for n in drawn if n.get("year") in (None, years[0]))
     assert view.errors == []
 
 
@@ -237,6 +239,10 @@ def exercise_everything(view: Loaded, hover_all: bool) -> int:
     show), open every details panel, and search for the payloads. Returns the number of
     hostile tooltips seen."""
     data = view.data
+    if data["meta"].get("overview"):  # draw everything: units and bodies, open programmes
+        view.page.locator("#show-satellites").check()
+        for box in view.page.locator("#programmes input[type=checkbox]").all():
+            box.check()
     hostile_events = {i for i, e in enumerate(data["events"]) if is_hostile(e)}
     hostile_units = {i for i, u in enumerate(data["units"]) if is_hostile(u)}
     nodes = view.js("lineageView.nodeIds().map(id => [id, lineageView.domPosition(id)])")

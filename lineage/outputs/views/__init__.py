@@ -1,8 +1,9 @@
 """Self-contained interactive HTML views of the graph (docs/architecture.md, views): build, render, write.
 
 `build_view` picks what to draw (the whole graph, a neighbourhood, one lineage; as of a date)
-and lays it out; `render_page` turns it into one offline HTML page; `write_view` writes that
-page as UTF-8, atomically. `Lineage.render` is the facade over the first two.
+and lays it out; `to_network` hands it to a pyvis Network that writes our page;
+`render_page` turns it into one offline HTML page (through that Network); `write_view` writes
+that page as UTF-8, atomically. `Lineage.render` and `Lineage.to_pyvis` are the facade.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from ...model import InstitutionRef
 from ...store.local import Store
 from . import build as _build
 from .build import FORCE, LARGE_VIEW, LAYOUTS, TIMELINE, View
-from .page import render_page as _render_page
+from .page import ViewNetwork, view_network
 
 __all__ = ["FORCE", "LARGE_VIEW", "LAYOUTS", "TIMELINE", "View", "build_view", "default_filename",
-           "render_page", "write_view"]
+           "render_page", "to_network", "ViewNetwork", "write_view"]
 
 
 def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1,
@@ -72,10 +73,16 @@ def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
     return _build.build(store, selection, layout, as_of, diff_from)
 
 
+def to_network(view: View) -> ViewNetwork:
+    """The view as a pyvis Network (nodes and edges assigned in bulk, our template set)."""
+    return view_network(view.data(), f"lineage: {view.meta['title']}")
+
+
 def render_page(view: View) -> str:
-    """The complete HTML page for a view: offline, CSP-locked, every data string as text."""
+    """The complete HTML page for a view: offline, CSP-locked, every data string as text,
+    written by pyvis's generate_html from our template."""
     with paused_gc():
-        return _render_page(view.data(), f"lineage: {view.meta['title']}")
+        return to_network(view).generate_html()
 
 
 def write_view(path: str | os.PathLike, html: str) -> Path:

@@ -2,7 +2,7 @@
 
 Node and edge lists are built directly as plain dicts in vis-network's format. pyvis's
 Network.add_node/add_edge cost grows faster than linearly (12.6 s for 20,000 nodes against
-0.1 s for direct lists), so pyvis supplies only the vis-network files (see page.py).
+0.1 s for direct lists), so the lists are handed to a pyvis Network in bulk (see page.py).
 Every string here ends up in the page as data (JSON), never as markup.
 """
 
@@ -278,7 +278,8 @@ class _Tables:
                 self.sources.append(_compact({
                     "iri": ref.iri, "title": ref.title, "publisher": ref.publisher,
                     "date": _date(ref.date), "url": safe_url(ref.url), "via": ref.cited_via,
-                    "descriptive": ref.title_is_descriptive, "confidence": ref.confidence,
+                    "descriptive": ref.title_is_descriptive,
+                    "confidence": styles.confidence_label(ref.confidence),
                 }))
             found.append(self._index[key])
         return list(dict.fromkeys(found))
@@ -299,7 +300,7 @@ class _Tables:
                 "type": style.label if style.key == event.event_type else event.event_type,
                 "status": styles.STATUS_LABELS.get(event.status or "", "not given"),
                 "group": styles.status_style(event.status).key, "pending": event.pending,
-                "confidence": event.confidence, "comments": self.extras.comments.get(event.iri),
+                "confidence": styles.confidence_label(event.confidence), "comments": self.extras.comments.get(event.iri),
                 "originals": [self.party(i) for i in originals],
                 "results": [self.party(i) for i in results],
                 "sources": self.source_ids(event.sources),
@@ -342,6 +343,8 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     nodes = _nodes(order, net, tables, selection.root, years, terminal, as_of_date)
     if diff_from is not None:
         _mark_changes(nodes, edges, tables, net, order, diff_from, as_of_date)
+    if selection.whole:
+        _mark_overview(nodes, edges)
     placement = _place(layout, nodes, edges)
     for node in nodes:
         node["x"], node["y"] = placement.positions[node["id"]]
@@ -351,7 +354,12 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     spans = [y for item in (*nodes, *edges) if (y := item.get("year")) is not None]
     meta = {
         "title": selection.title, "asOf": as_of_date, "layout": layout,
-        "physics": layout == FORCE and len(nodes) <= PHYSICS_VIEW, "large": large,
+        "physics": layout == FORCE and len(nodes) <= PHYSICS_VIEW and not selection.whole,
+        "large": large, "overview": selection.whole and layout == FORCE,
+        "programmes": [{"key": key, "label": label} for key, _, label in styles.PROGRAMMES],
+        "confidence": [{"label": label, "meaning": meaning}
+                       for label, meaning in styles.CONFIDENCE.values()],
+        "font": styles.FONT_STACK, "fontHint": styles.CJK_FONT_HINT,
         "root": node_ids.get(selection.root) if selection.root else None,
         "years": [min(spans), max(spans)] if spans else None,
         "axis": [{"year": y, "x": x} for y, x in placement.axis],
@@ -363,6 +371,26 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     }
     return View(meta, nodes, edges, tables.events, tables.units, tables.sources, legend,
                 styles.vis_groups())
+
+
+def _mark_overview(nodes: list[dict], edges: list[dict]) -> None:
+    """What the whole-graph overview opens on: `part` is "lineage" for the ends of lineage
+    hops and programme centres with events, "programme" for the other centres of a programme
+    (`prog`, clustered), "unit" for units and bodies (folded into their institutions); `w` is
+    how many events and units a node has (its size)."""
+    on_hops = {end for e in edges if "event" in e for end in (e["from"], e["to"])}
+    for node in nodes:
+        programme = styles.PROGRAMME_OF.get(node["group"])
+        events = node.get("events", ())
+        if node["id"] in on_hops or (programme and events):
+            node["part"] = "lineage"
+        elif programme:
+            node["part"] = "programme"
+        else:
+            node["part"] = "unit"
+        if programme:
+            node["prog"] = programme
+        node["w"] = len(events) + len(node.get("units", ()))
 
 
 def _mark_changes(nodes: list[dict], edges: list[dict], tables: _Tables, net: LineageNetwork,
@@ -432,7 +460,16 @@ def _dated(dated) -> dict | None:
     """A derived date for the page: value, precision and where it comes from."""
     if dated is None:
         return None
-    return {"v": dated.date.lexical, "p": dated.date.precision, "from": dated.describe()}
+    return {"v": dated.date.lexical, "p": dated.date.precision, "from": _origin(dated)}
+
+
+def _origin(dated) -> str:
+    """Where a derived date comes from, in plain words for the panel."""
+    if dated.event_type is None:
+        return "its own date of establishment"
+    style = styles.event_style(dated.event_type)
+    kind = style.en if style.key == dated.event_type else dated.event_type.split(":", 1)[-1]
+    return f"the {kind} event"
 
 
 def _time_facts(span, as_of_date: str | None) -> dict:

@@ -67,6 +67,10 @@ TYPES: tuple[TypeStyle, ...] = (
               "NERC", "国家工程研究中心", "#0072B2", "square"),
     TypeStyle("NEL", str(LIN.NationalEngineeringLaboratory),
               "NEL", "国家工程实验室", "#56B4E9", "triangle"),
+    TypeStyle("NMIC", str(LIN.NationalManufacturingInnovationCenter),
+              "manufacturing innovation centre (MIIT)", "国家制造业创新中心", "#6A3D9A", "star"),
+    TypeStyle("NIIC", str(LIN.NationalIndustrialInnovationCenter),
+              "industrial innovation centre (NDRC)", "国家产业创新中心", "#B15928", "star"),
     TypeStyle("University", str(LIN.University),
               "university", "高等学校", "#009E73", "diamond"),
     TypeStyle("Enterprise", str(LIN.Enterprise), "enterprise", "企业", "#CC79A7", "hexagon"),
@@ -78,6 +82,38 @@ TYPES: tuple[TypeStyle, ...] = (
 )
 
 OTHER_TYPE = TYPES[-1]
+
+#: Programmes the whole-graph overview clusters by: the types each takes in, and its name.
+PROGRAMMES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("NTIC", ("NTIC",), "NTIC 国家技术创新中心"),
+    ("NETRC", ("NETRC",), "NETRC 国家工程技术研究中心"),
+    ("NERC/NEL", ("NERC", "NEL"), "NERC/NEL 国家工程研究中心/实验室"),
+    ("look-alike", ("NMIC", "NIIC"), "look-alike programmes 其他创新中心"),
+)
+PROGRAMME_OF = {t: key for key, types, _ in PROGRAMMES for t in types}
+
+#: Confidence in plain words (lin:ConfidenceScheme), and what each means.
+CONFIDENCE = {_name(LIN[local]): (label, meaning) for local, label, meaning in (
+    ("High", "high", "an official or other primary source, or several consistent reports"),
+    ("Medium", "medium", "one mainstream secondary source, or a copy of an official item"),
+    ("Low", "low", "an aggregator or unclear source, inferred, or ambiguous"))}
+
+#: Fonts for the page and the canvas labels: common CJK faces of every platform named before
+#: the generic family, so Chinese labels never fall to boxes where one of them is installed.
+FONT_STACK = ('system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "Source Han Sans SC", '
+              '"Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", '
+              '"PingFang SC", "Hiragino Sans GB", "Heiti SC", "SimHei", "Droid Sans Fallback", '
+              'sans-serif')
+#: What to install when the page finds no CJK font, shown in its notice.
+CJK_FONT_HINT = ("Chinese shows as boxes: install a CJK font (Debian/Ubuntu: fonts-noto-cjk "
+                 "or fonts-wqy-microhei)")
+
+
+def confidence_label(confidence: str | None) -> str | None:
+    """Confidence in plain words ("medium"), or the value as given when it is not ours."""
+    if not confidence:
+        return None
+    return CONFIDENCE.get(confidence, (confidence, ""))[0]
 
 _EVENTS = (
     ("Conversion", "conversion", "转建", "#D55E00"),

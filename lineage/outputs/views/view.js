@@ -7,8 +7,8 @@
 
   var data = JSON.parse(document.getElementById('lineage-data').textContent);
   var meta = data.meta;
-  var FONT = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", ' +
-             '"WenQuanYi Micro Hei", sans-serif';
+  var FONT = meta.font || 'sans-serif';
+  var OVERVIEW = Boolean(meta.overview);
   var container = document.getElementById('graph');
   var details = document.getElementById('details');
   var DataView = vis.DataView || vis.data.DataView;
@@ -32,9 +32,11 @@
       return null;
     }
   }
-  function dateText(date) {
+  var PRECISION = { year: 'year only', month: 'month only' };
+  function dateText(date) {  // "2020 (year only)": the date as precise as the source gives it
     if (!date) return '';
-    return date.p && date.p !== 'unknown' ? date.v + ' (' + date.p + ')' : date.v;
+    var note = PRECISION[date.p];
+    return note ? date.v + ' (' + note + ')' : date.v;
   }
   function compare(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
@@ -60,12 +62,25 @@
     ended: 'ended between ' + meta.diff[0] + ' and ' + meta.diff[1],
     unchanged: 'unchanged (or undated)'
   } : {};
+  function shortText(text, max) {
+    if (!text) return '';
+    var chars = Array.from(text);
+    return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
+  }
   data.nodes.forEach(function (n) {
-    n.label = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
+    // a label set by the caller (a restyled pyvis Network) is kept as it is
+    if (typeof n.label !== 'string') {
+      n.label = OVERVIEW
+        ? [shortText(n.en, 30), shortText(n.zh, 14)].filter(Boolean).join('\n') || n.iri
+        : [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
+    }
+    if (OVERVIEW && n.size === undefined) {
+      n.size = n.part === 'unit' ? 7 : Math.min(32, 11 + 5 * Math.sqrt(n.w || 0));
+    }
     var when = n.start ? 'from ' + n.start.v : 'undated';
     if (n.end) when += ', ended ' + n.end.v;
     var type = (typeLabels[n.group] || n.group) + ', ' + when;
-    n.title = [n.en, n.zh, type].filter(Boolean).join('\n');
+    if (typeof n.title !== 'string') n.title = [n.en, n.zh, type].filter(Boolean).join('\n');
     if (n.root) { n.size = 26; n.borderWidth = 4; }
     if (n.ended) { n.opacity = 0.45; n.shapeProperties = { borderDashes: [4, 3] }; }
     if (n.change) {  // a diff view: new, ended or unchanged since the first date
@@ -116,8 +131,12 @@
     statuses: new Set(data.legend.statuses.map(function (s) { return s.key; })),
     from: years[0],
     to: years[1],
-    undated: true
+    undated: true,
+    isolated: true,        // isolated institutions shown
+    satellites: !OVERVIEW, // units and bodies drawn (the overview folds them)
+    open: new Set()        // programmes expanded in the overview
   };
+  var connected = null;    // ids with a visible relation, when isolated ones are hidden
   function inYears(year) {
     if (year === null || year === undefined) return true;
     return (state.from === null || year >= state.from) && (state.to === null || year <= state.to);
@@ -129,8 +148,12 @@
     var ended = n.endYear !== undefined && state.from !== null && n.endYear < state.from;
     return (state.to === null || n.year <= state.to) && !ended;
   }
+  function passes(n) {
+    return state.types.has(n.group) && existsInYears(n) &&
+      (state.satellites || n.part !== 'unit');
+  }
   var nodesView = new DataView(nodes, {
-    filter: function (n) { return state.types.has(n.group) && existsInYears(n); }
+    filter: function (n) { return passes(n) && (connected === null || connected.has(n.id)); }
   });
   var edgesView = new DataView(edges, {
     filter: function (e) { return state.statuses.has(e.status) && inYears(e.year); }
@@ -142,6 +165,8 @@
     nodes: {
       shape: 'dot', size: 16, borderWidth: 1.5,
       font: { size: 13, face: FONT, color: '#1f2328', strokeWidth: 3, strokeColor: '#ffffff' },
+      // labels smaller than 7 px on screen are not drawn (hover shows the full name)
+      scaling: { label: { enabled: false, drawThreshold: 7 } },
       // wrapping measures each word of each label: 0.4 s at 5,000 nodes, so large views
       // keep each label line whole
       widthConstraint: meta.large ? false : { maximum: 170 }
@@ -194,7 +219,7 @@
       network.setOptions({ physics: { enabled: false } });
       markReady();
     });
-  } else {
+  } else if (!OVERVIEW) {  // the overview is ready once laid out (end of this script)
     network.once('afterDrawing', markReady);
     network.fit({ animation: false });
   }
@@ -278,13 +303,14 @@
     items.forEach(function (item) { counts[item[key]] = (counts[item[key]] || 0) + 1; });
     return counts;
   }
-  function legendRow(list, sample, label, count, onToggle) {
+  function legendRow(list, sample, label, count, onToggle, key, checked) {
     var li = el('li');
     var wrap = el('label');
     if (onToggle) {
       var box = el('input');
       box.type = 'checkbox';
-      box.checked = true;
+      box.checked = checked !== false;
+      if (key !== undefined) box.setAttribute('data-key', key);
       box.addEventListener('change', function () { onToggle(box.checked); });
       wrap.appendChild(box);
     }
@@ -310,7 +336,8 @@
       ctx.fillStyle = t.color; ctx.fill();
       ctx.strokeStyle = '#333333'; ctx.lineWidth = 1; ctx.stroke();
     });
-    legendRow(typeList, sample, t.label, nodeCounts[t.key] || 0, toggler(state.types, t.key));
+    legendRow(typeList, sample, t.label, nodeCounts[t.key] || 0, toggler(state.types, t.key),
+              t.key);
   });
   var relationList = document.querySelector('#legend-relations ul');
   data.legend.relations.forEach(function (r) {
@@ -337,7 +364,7 @@
   data.legend.statuses.forEach(function (s) {
     var line = lineSample(s.color || '#555555', s.width, s.dashes, s.key === 'membership');
     legendRow(statusList, line, s.label, statusCounts[s.key] || 0,
-              toggler(state.statuses, s.key));
+              toggler(state.statuses, s.key), s.key);
   });
 
   var yearFrom = document.getElementById('year-from');
@@ -370,23 +397,250 @@
   document.getElementById('reset-filters').addEventListener('click', function () {
     data.legend.types.forEach(function (t) { state.types.add(t.key); });
     data.legend.statuses.forEach(function (s) { state.statuses.add(s.key); });
-    document.querySelectorAll('#side input[type=checkbox]').forEach(function (box) {
+    document.querySelectorAll('#legend-types input, #legend-statuses input, #show-undated')
+      .forEach(function (box) {
       box.checked = true;
     });
     state.from = years[0];
     state.to = years[1];
     state.undated = true;
+    state.isolated = true;
+    hideIsolated.checked = false;
     setYears();
     refresh();
   });
   var visibleCount = document.getElementById('visible-count');
+  var selected = null;  // the IRI of the node whose details are shown (kept in the link)
+  var restoring = true;  // no link is written while the link's own state is read
   function refresh() {
+    openClusters();
+    connected = null;
     nodesView.refresh();
     edgesView.refresh();
+    if (!state.isolated) {
+      var shown = new Set(nodesView.getIds());
+      connected = new Set();
+      edgesView.forEach(function (e) {
+        if (e.from !== e.to && shown.has(e.from) && shown.has(e.to)) {
+          connected.add(e.from);
+          connected.add(e.to);
+        }
+      });
+      nodesView.refresh();
+    }
+    if (OVERVIEW) closeClusters();
+    // the overview is laid out again after every change; other Python-placed force views
+    // after a filter change (never a timeline: its places are dates)
+    if (OVERVIEW || (api.ready && meta.layout === 'force' && !meta.physics)) relayout();
     visibleCount.textContent = 'showing ' + nodesView.length + ' of ' + nodes.length +
       ' nodes, ' + edgesView.length + ' of ' + edges.length + ' relations';
+    saveState();
   }
-  refresh();
+
+  // -- overview: programmes folded into clusters, units and bodies into their institutions --
+  var programmeLabels = {};
+  list(meta.programmes).forEach(function (p) { programmeLabels[p.key] = p.label; });
+  var progOf = {};
+  var partOf = {};
+  data.nodes.forEach(function (n) {
+    if (n.part === 'programme') progOf[n.id] = n.prog;
+    partOf[n.id] = n.part;
+  });
+  function clusterId(key) { return 'programme:' + key; }
+  function openClusters() {
+    list(meta.programmes).forEach(function (p) {
+      var id = clusterId(p.key);
+      if (network.body.nodes[id] && network.isCluster(id)) network.openCluster(id);
+    });
+  }
+  function closeClusters() {
+    var counts = {};
+    nodesView.getIds().forEach(function (id) {
+      if (progOf[id] !== undefined) counts[progOf[id]] = (counts[progOf[id]] || 0) + 1;
+    });
+    var made = 0;
+    list(meta.programmes).forEach(function (p) {
+      if (state.open.has(p.key) || (counts[p.key] || 0) < 2) return;
+      made++;
+      network.cluster({
+        joinCondition: function (options) { return progOf[options.id] === p.key; },
+        clusterNodeProperties: {
+          id: clusterId(p.key), programme: p.key, shape: 'box', borderWidth: 2,
+          label: p.label + '\n' + counts[p.key] + ' centres without lineage events\n' +
+                 '(click to open)',
+          title: p.label + ': ' + counts[p.key] + ' centres without lineage events.\n' +
+                 'Click to open.',
+          color: { background: '#f6f8fa', border: '#57606a',
+                   highlight: { background: '#ddf4ff', border: '#0969da' } },
+          font: { size: 13, face: FONT, color: '#1f2328', multi: false },
+          margin: 10, widthConstraint: { maximum: 220 }
+        }
+      }, false);  // the network's indexes are brought up to date once, below
+    });
+    if (made) network.body.emitter.emit('_dataChanged');
+  }
+  function openProgramme(key, open) {
+    if (open) state.open.add(key); else state.open.delete(key);
+    var box = document.querySelector('#programmes input[data-key="' + CSS.escape(key) + '"]');
+    if (box) box.checked = open;
+    refresh();
+  }
+
+  // Lay out what is drawn, left to right: each connected component in columns by how many
+  // hops an item is downstream of its best connected item (an event's results right of its
+  // originals, a unit right of its member), each item in a cell as large as its measured box
+  // (shape and label), columns far enough apart for a line's label; the blocks are packed on
+  // shelves about as wide as the graph pane. No two boxes can meet.
+  var GAP_X = 30, GAP_Y = 18, EDGE_ROOM = 150;
+  // Large views are not measured (each synchronous redraw of 20,000 nodes costs more than the
+  // layout): their labels are hidden at the zoom that shows them whole, so every item gets a
+  // cell as large as a wrapped label (as the Python layout does).
+  var LARGE_CELL = { w: 190, h: 120, dx: 95, dy: 30 };
+  function relayout() {
+    var measured = !meta.large;
+    if (measured) network.redraw();  // synchronous: every box (label included) is measured
+    var body = network.body;
+    var items = body.nodeIndices.slice();
+    var index = new Map();
+    items.forEach(function (id, i) { index.set(id, i); });
+    var links = items.map(function () { return []; });
+    body.edgeIndices.forEach(function (id) {
+      var e = body.edges[id];
+      if (!e) return;
+      var a = index.get(e.fromId), b = index.get(e.toId);
+      if (a === undefined || b === undefined || a === b) return;
+      links[a].push([b, 1]);
+      links[b].push([a, -1]);
+    });
+    var boxes = items.map(function (id) {
+      var node = body.nodes[id];
+      var box = node.shape.boundingBox;
+      if (!measured) {
+        var cluster = network.isCluster(id);
+        return { dx: cluster ? 110 : LARGE_CELL.dx, dy: cluster ? 45 : LARGE_CELL.dy,
+                 lineage: partOf[id] === 'lineage', w: cluster ? 220 : LARGE_CELL.w,
+                 h: cluster ? 90 + GAP_Y : LARGE_CELL.h };
+      }
+      return { dx: node.x - box.left, dy: node.y - box.top, lineage: partOf[id] === 'lineage',
+               w: box.right - box.left, h: box.bottom - box.top + GAP_Y };
+    });
+    var room = meta.large ? GAP_X : EDGE_ROOM;  // large views draw no line labels
+    var blocks = components(items, links).map(function (c) { return block(c, boxes, room); });
+    var area = blocks.reduce(function (sum, b) { return sum + b.w * b.h; }, 0);
+    var aspect = Math.max(0.5, container.clientWidth / Math.max(1, container.clientHeight));
+    var shelfWidth = Math.max(Math.sqrt(area * aspect) * 1.1,
+                              Math.max.apply(null, blocks.map(function (b) { return b.w; })));
+    blocks.sort(function (a, b) { return b.lineage - a.lineage || b.h - a.h || b.w - a.w; });
+    var x = 0, y = 0, shelf = 0;
+    blocks.forEach(function (b) {
+      if (x > 0 && x + b.w > shelfWidth) { x = 0; y += shelf; shelf = 0; }
+      b.columns.forEach(function (column) {
+        var top = y + (b.h - column.h) / 2;
+        column.members.forEach(function (i) {
+          var left = x + column.left + (column.w - boxes[i].w) / 2;
+          var node = body.nodes[items[i]];  // not moveNode: it redraws once per node
+          node.x = left + boxes[i].dx;
+          node.y = top + boxes[i].dy;
+          top += boxes[i].h;
+        });
+      });
+      x += b.w + GAP_X;
+      shelf = Math.max(shelf, b.h);
+    });
+    var width = Math.max(shelfWidth, 1), height = Math.max(y + shelf, 1);
+    if (!measured) {  // fit from the cells, without measuring
+      var scale = Math.min(1.2, 0.95 * Math.min(container.clientWidth / width,
+                                                container.clientHeight / height));
+      network.moveTo({ position: { x: width / 2, y: height / 2 }, scale: scale,
+                       animation: false });
+      return;
+    }
+    network.redraw();  // the boxes at their new places: fit reads them
+    network.fit({ animation: false });
+    if (network.getScale() > 1.2) network.moveTo({ scale: 1.2 });
+    network.redraw();
+  }
+  function components(items, links) {
+    var seen = new Uint8Array(items.length);
+    var found = [];
+    for (var start = 0; start < items.length; start++) {
+      if (seen[start]) continue;
+      var members = [start];
+      seen[start] = 1;
+      for (var k = 0; k < members.length; k++) {
+        links[members[k]].forEach(function (o) {
+          if (!seen[o[0]]) { seen[o[0]] = 1; members.push(o[0]); }
+        });
+      }
+      var hub = members.reduce(function (best, i) {
+        return links[i].length > links[best].length ? i : best;
+      }, members[0]);
+      var depth = new Map([[hub, 0]]);
+      var order = [hub];
+      for (var q = 0; q < order.length; q++) {
+        links[order[q]].forEach(function (o) {
+          if (!depth.has(o[0])) { depth.set(o[0], depth.get(order[q]) + o[1]); order.push(o[0]); }
+        });
+      }
+      found.push({ order: order, depth: depth });
+    }
+    return found;
+  }
+  function block(component, boxes, room) {
+    var cap = Math.max(4, Math.ceil(Math.sqrt(component.order.length) * 1.6));
+    var least = Infinity;
+    component.depth.forEach(function (d) { least = Math.min(least, d); });
+    var layers = [];
+    component.order.forEach(function (i) {
+      var d = component.depth.get(i) - least;
+      (layers[d] = layers[d] || []).push(i);
+    });
+    var columns = [];
+    var left = 0, height = 0, lineage = component.order.length > 1 ? 1 : 0;
+    layers.forEach(function (layer) {
+      for (var at = 0; at < layer.length; at += cap) {
+        var members = layer.slice(at, at + cap);
+        var w = 0, h = 0;
+        members.forEach(function (i) { w = Math.max(w, boxes[i].w); h += boxes[i].h; });
+        if (columns.length) left += room;
+        columns.push({ members: members, left: left, w: w, h: h });
+        left += w;
+        height = Math.max(height, h);
+      }
+    });
+    component.order.forEach(function (i) { if (boxes[i].lineage) lineage = 1; });
+    return { columns: columns, w: left, h: height, lineage: lineage };
+  }
+
+  var hideIsolated = document.getElementById('hide-isolated');
+  hideIsolated.addEventListener('change', function () {
+    state.isolated = !hideIsolated.checked;
+    refresh();
+  });
+  var showSatellites = document.getElementById('show-satellites');
+  if (OVERVIEW) {
+    var unitCount = data.nodes.filter(function (n) { return n.part === 'unit'; }).length;
+    document.getElementById('satellites-toggle').hidden = false;
+    document.getElementById('satellite-count').textContent = '(' + unitCount + ')';
+    showSatellites.addEventListener('change', function () {
+      state.satellites = showSatellites.checked;
+      refresh();
+    });
+    var programmeSection = document.getElementById('programmes');
+    var programmeList = programmeSection.querySelector('ul');
+    var programmeCounts = countBy(data.nodes.filter(function (n) { return n.part === 'programme'; }),
+                                  'prog');
+    list(meta.programmes).forEach(function (p) {
+      if (!programmeCounts[p.key]) return;
+      var sample = el('span', null, 'swatch');
+      sample.style.border = '2px solid #57606a';
+      sample.style.background = '#f6f8fa';
+      legendRow(programmeList, sample, p.label, programmeCounts[p.key], function (on) {
+        openProgramme(p.key, on);
+      }, p.key, false);
+    });
+    programmeSection.hidden = false;
+  }
 
   // -- timeline axis: grid lines on the canvas, year labels as text in an overlay ------------
   // Labels are thinned so that shown years are at least 44 px apart (a year is ~30 px
@@ -482,7 +736,7 @@
       } else {
         li.appendChild(el('span', s.title));
       }
-      var about = [s.publisher, dateText(s.date)].filter(Boolean);
+      var about = [s.publisher, plainDate(s.date)].filter(Boolean);
       if (about.length) li.appendChild(document.createTextNode(' — ' + about.join(', ')));
       if (s.descriptive) li.appendChild(el('span', ' (title ours)', 'hint'));
       if (s.via) li.appendChild(el('div', 'cited via: ' + s.via, 'hint'));
@@ -527,24 +781,51 @@
     li.appendChild(sourceList(unit.sources));
     return li;
   }
+  // The panel reads as facts first (names, dates, status, units, events, sources with
+  // publisher and date) in plain words; curator notes and identifiers are folded below.
+  var plainDate = dateText;
+  function confidenceNote() {
+    var note = el('p', null, 'legend-note');
+    note.textContent = 'Confidence: ' + list(meta.confidence).map(function (c) {
+      return c.label + ' = ' + c.meaning;
+    }).join('; ') + '.';
+    return note;
+  }
+  function statusNote() {
+    return el('p', 'Status: approved or completed events are settled (solid lines); planned, ' +
+                   'applied or in progress ones are pending (dashed); rejected or withdrawn ' +
+                   'ones are closed (dotted, grey).', 'legend-note');
+  }
+  function curatorNotes(comments, iri) {
+    var fold = el('details');
+    fold.appendChild(el('summary', 'Curator notes and identifier'));
+    if (list(comments).length) fold.appendChild(textList(comments));
+    fold.appendChild(el('p', iri, 'iri'));
+    details.appendChild(fold);
+  }
   function showNode(id, hiddenByFilters) {
     var n = nodes.get(id);
     if (!n) return;
     clear(details);
+    selected = n.iri;
+    saveState();
     details.appendChild(el('h2', n.en || n.zh || n.iri));
     if (n.en && n.zh) details.appendChild(el('p', n.zh, 'zh'));
-    if (hiddenByFilters) details.appendChild(el('p', 'Hidden by the current filters.', 'hint'));
-    var dl = el('dl');
+    if (hiddenByFilters) {
+      details.appendChild(el('p', n.part === 'unit' && !state.satellites
+        ? 'A unit or body, folded into its institutions (tick "units and bodies" to draw it).'
+        : 'Hidden by the current filters.', 'hint'));
+    }
+    var dl = el('dl', null, 'facts');
     row(dl, 'Type', typeLabels[n.group] || n.group);
-    row(dl, 'Established', dateText(n.established) || 'not given');
-    row(dl, 'Exists from', n.start ? dateText(n.start) + '; from: ' + n.start.from
+    row(dl, 'Established', plainDate(n.established) || 'not given');
+    row(dl, 'Exists from', n.start ? plainDate(n.start) + ', from ' + n.start.from
                                    : 'undated (no date of its own or of an event that made it)');
-    if (n.knownBy) row(dl, 'Existed by', dateText(n.knownBy) + '; from: ' + n.knownBy.from);
-    if (n.end) row(dl, 'Ended', dateText(n.end) + '; from: ' + n.end.from);
+    if (n.knownBy) row(dl, 'Existed by', plainDate(n.knownBy) + ', from ' + n.knownBy.from);
+    if (n.end) row(dl, 'Ended', plainDate(n.end) + ', by ' + n.end.from);
+    else if (n.start) row(dl, 'Status', 'no ending recorded');
     if (list(n.alt).length) row(dl, 'Also known as', n.alt.join('; '));
     details.appendChild(dl);
-    details.appendChild(el('p', n.iri, 'iri'));
-    if (list(n.comments).length) section('Notes', textList(n.comments));
     if (list(n.units).length) {
       var units = el('ul');
       n.units.forEach(function (i) { units.appendChild(unitItem(data.units[i], n.id)); });
@@ -554,21 +835,23 @@
       var events = el('ul');
       n.events.forEach(function (i) { events.appendChild(eventItem(data.events[i])); });
       section('Events', events);
+      details.appendChild(statusNote());
     }
     section('Sources', sourceList(n.sources));
+    curatorNotes(n.comments, n.iri);
   }
   function showEdge(id) {
     var e = edges.get(id);
     if (!e) return;
     clear(details);
-    var dl = el('dl');
+    var dl = el('dl', null, 'facts');
     var item;
     if (e.event !== undefined) {
       item = data.events[e.event];
       details.appendChild(el('h2', item.type));
-      row(dl, 'Date', dateText(item.date) || 'not given');
+      row(dl, 'Date', plainDate(item.date) || 'not given');
       row(dl, 'Status', statusNode(item));
-      row(dl, 'Confidence', item.confidence);
+      row(dl, 'Confidence', item.confidence || 'not given');
       row(dl, 'From', partyList(item.originals));
       row(dl, 'To', partyList(item.results));
     } else {
@@ -576,27 +859,39 @@
       details.appendChild(el('h2', item.role));
       row(dl, 'Member', partyLink(item.member));
       row(dl, 'Unit', partyLink(item.unit));
-      row(dl, 'From', dateText(item.from));
-      row(dl, 'Until', dateText(item.until));
+      row(dl, 'From', plainDate(item.from));
+      row(dl, 'Until', plainDate(item.until));
     }
     details.appendChild(dl);
-    details.appendChild(el('p', item.iri, 'iri'));
-    if (list(item.comments).length) section('Notes', textList(item.comments));
+    if (e.event !== undefined) {
+      details.appendChild(statusNote());
+      details.appendChild(confidenceNote());
+    }
     section('Sources', sourceList(item.sources));
+    curatorNotes(item.comments, item.iri);
   }
   function showHint() {
     clear(details);
+    selected = null;
+    saveState();
     details.appendChild(el('p', 'Click an institution or a line for its labels, dates, status ' +
                                 'and sources.', 'hint'));
   }
   network.on('click', function (params) {
     clear(document.getElementById('search-results'));
-    if (params.nodes.length) showNode(params.nodes[0]);
+    if (params.nodes.length && network.isCluster(params.nodes[0])) {
+      openProgramme(network.body.nodes[params.nodes[0]].options.programme, true);
+      showHint();
+    } else if (params.nodes.length) showNode(params.nodes[0]);
     else if (params.edges.length) showEdge(params.edges[0]);
     else showHint();
   });
 
   function selectNode(id) {
+    if (progOf[id] !== undefined && !state.open.has(progOf[id]) &&
+        network.clustering.findNode(id).length > 1) {
+      openProgramme(progOf[id], true);  // folded into its programme's bubble: open it
+    }
     var visible = Boolean(nodesView.get(id));
     if (visible) {
       network.selectNodes([id]);
@@ -614,7 +909,8 @@
   }
   var index = data.nodes.map(function (n) {
     var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
-    return { id: n.id, label: n.label, names: names, keys: names.map(normalise) };
+    var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
+    return { id: n.id, label: full, names: names, keys: names.map(normalise) };
   });
   function search(text) {
     var query = normalise(text);
@@ -689,6 +985,7 @@
     if (event.key === 'Enter') {
       if (pending) { clearTimeout(pending); pending = null; runSearch(); }
       choose(active < 0 ? 0 : active);
+      clear(results);
     } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       var step = event.key === 'ArrowDown' ? 1 : -1;
@@ -699,9 +996,291 @@
       clear(results);
     }
   });
+  document.getElementById('search-box').addEventListener('focusout', function (event) {
+    if (!event.relatedTarget || !this.contains(event.relatedTarget)) clear(results);
+  });
+  input.addEventListener('change', saveState);
   api.search = function (text) {
     input.value = text;
     runSearch();
     return shown.map(function (hit) { return hit.id; });
   };
+
+  // -- shareable state: filters, search and the selected node live in the URL fragment ----
+  function stateFragment() {
+    var params = new URLSearchParams();
+    function hidden(all, on) {
+      return all.filter(function (x) { return !on.has(x.key); }).map(function (x) {
+        return x.key;
+      });
+    }
+    var types = hidden(data.legend.types, state.types);
+    var statuses = hidden(data.legend.statuses, state.statuses);
+    if (types.length) params.set('hide', types.join(','));
+    if (statuses.length) params.set('hidestatus', statuses.join(','));
+    if (state.from !== years[0]) params.set('from', state.from === null ? '' : state.from);
+    if (state.to !== years[1]) params.set('to', state.to === null ? '' : state.to);
+    if (!state.undated) params.set('undated', '0');
+    if (!state.isolated) params.set('isolated', '0');
+    if (OVERVIEW && state.satellites) params.set('units', '1');
+    if (state.open.size) params.set('open', Array.from(state.open).join(','));
+    if (input && input.value.trim()) params.set('q', input.value.trim());
+    if (selected) params.set('node', selected);
+    return params.toString();
+  }
+  var saveTimer = null;
+  function saveState() {  // at most one history entry update per burst of changes
+    if (restoring) return;
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveStateNow, 100);
+  }
+  function saveStateNow() {
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null; }
+    if (restoring) return;
+    var fragment = stateFragment();
+    var target = location.href.split('#')[0] + (fragment ? '#' + fragment : '');
+    if (target === location.href) return;
+    try {
+      history.replaceState(null, '', target);
+    } catch (err) {
+      location.replace(target);
+    }
+  }
+  function readState(fragment) {
+    var params = new URLSearchParams(fragment.replace(/^#/, ''));
+    function keys(name) { return (params.get(name) || '').split(',').filter(Boolean); }
+    keys('hide').forEach(function (k) { state.types.delete(k); });
+    keys('hidestatus').forEach(function (k) { state.statuses.delete(k); });
+    document.querySelectorAll('#legend-types input, #legend-statuses input').forEach(function (b) {
+      var key = b.getAttribute('data-key');
+      b.checked = state.types.has(key) || state.statuses.has(key);
+    });
+    function year(name, fallback) {
+      if (!params.has(name)) return fallback;
+      var value = parseInt(params.get(name), 10);
+      return isNaN(value) ? null : value;
+    }
+    state.from = year('from', years[0]);
+    state.to = year('to', years[1]);
+    yearFrom.value = state.from === null ? '' : state.from;
+    yearTo.value = state.to === null ? '' : state.to;
+    state.undated = params.get('undated') !== '0';
+    showUndated.checked = state.undated;
+    state.isolated = params.get('isolated') !== '0';
+    hideIsolated.checked = !state.isolated;
+    if (OVERVIEW) {
+      state.satellites = params.get('units') === '1';
+      showSatellites.checked = state.satellites;
+    }
+    keys('open').forEach(function (k) {
+      state.open.add(k);
+      var box = document.querySelector('#programmes input[data-key="' + CSS.escape(k) + '"]');
+      if (box) box.checked = true;
+    });
+    return { query: params.get('q') || '', node: params.get('node') };
+  }
+  var shareLink = document.getElementById('share-link');
+  document.getElementById('copy-link').addEventListener('click', function () {
+    saveStateNow();
+    var button = this;
+    shareLink.hidden = false;
+    shareLink.value = location.href;
+    shareLink.select();
+    var done = function (ok) { button.textContent = ok ? 'Link copied' : 'Copy the link'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(location.href).then(function () { done(true); },
+                                                        function () { done(false); });
+    } else {
+      done(false);
+    }
+  });
+  api.link = function () { saveStateNow(); return location.href; };
+
+  // -- download what is on screen: PNG from the canvas, SVG drawn from the current places ---
+  function fileStem() {
+    return (document.title || 'lineage view').replace(/^lineage: /, '')
+      .replace(/[^A-Za-z0-9\u4e00-\u9fff]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) ||
+      'lineage-view';
+  }
+  function save(url, name) {
+    var a = el('a');
+    a.href = url;
+    a.download = name;
+    a.style.display = 'none';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  function pngDataUrl() {
+    var source = container.querySelector('canvas');
+    var copy = document.createElement('canvas');
+    copy.width = source.width;
+    copy.height = source.height;
+    var ctx = copy.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, copy.width, copy.height);
+    ctx.drawImage(source, 0, 0);
+    return copy.toDataURL('image/png');
+  }
+  var SVG_NS = 'http:\/\/www.w3.org/2000/svg';
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function colourOf(value, fallback) {
+    if (typeof value === 'string') return value;
+    if (value && typeof value.color === 'string') return value.color;
+    if (value && typeof value.background === 'string') return value.background;
+    return fallback;
+  }
+  function svgText() {
+    var width = container.clientWidth, height = container.clientHeight;
+    var scale = network.getScale();
+    var body = network.body;
+    var svg = svgEl('svg', { xmlns: SVG_NS, width: width, height: height,
+                             viewBox: '0 0 ' + width + ' ' + height, 'font-family': FONT });
+    svg.appendChild(svgEl('rect', { x: 0, y: 0, width: width, height: height, fill: '#ffffff' }));
+    svg.appendChild(svgEl('title', {}, document.title));
+    var edgeLayer = svgEl('g', { 'class': 'edges', fill: 'none' });
+    var nodeLayer = svgEl('g', { 'class': 'nodes' });
+    svg.appendChild(edgeLayer);
+    svg.appendChild(nodeLayer);
+    function dom(node) { return network.canvasToDOM({ x: node.x, y: node.y }); }
+    body.edgeIndices.forEach(function (id) {
+      var e = body.edges[id];
+      var from = e && body.nodes[e.fromId], to = e && body.nodes[e.toId];
+      if (!from || !to || !e.connected) return;
+      var a = dom(from), b = dom(to);
+      var colour = colourOf(e.options.color, '#555555');
+      var attrs = { x1: a.x.toFixed(1), y1: a.y.toFixed(1), x2: b.x.toFixed(1),
+                    y2: b.y.toFixed(1), stroke: colour,
+                    'stroke-width': Math.max(0.5, (e.options.width || 1) * scale).toFixed(2) };
+      if (Array.isArray(e.options.dashes)) {
+        attrs['stroke-dasharray'] = e.options.dashes.map(function (d) {
+          return (d * scale).toFixed(1);
+        }).join(' ');
+      }
+      edgeLayer.appendChild(svgEl('line', attrs));
+      var angle = Math.atan2(b.y - a.y, b.x - a.x);
+      var r = ((to.options.size || 16) + 2) * scale;
+      var tip = { x: b.x - Math.cos(angle) * r, y: b.y - Math.sin(angle) * r };
+      var head = 9 * scale;
+      var points = [tip, { x: tip.x - head * Math.cos(angle - 0.4), y: tip.y - head * Math.sin(angle - 0.4) },
+                    { x: tip.x - head * Math.cos(angle + 0.4), y: tip.y - head * Math.sin(angle + 0.4) }];
+      edgeLayer.appendChild(svgEl('polygon', {
+        points: points.map(function (p) { return p.x.toFixed(1) + ',' + p.y.toFixed(1); }).join(' '),
+        fill: colour }));
+    });
+    body.nodeIndices.forEach(function (id) {
+      var node = body.nodes[id];
+      var p = dom(node);
+      if (p.x < -200 || p.y < -200 || p.x > width + 200 || p.y > height + 200) return;
+      var group = data.groups[node.options.group] || {};
+      var fill = colourOf(node.options.color, colourOf(group.color, '#9e9e9e'));
+      if (node.options.color && typeof node.options.color.background === 'string') {
+        fill = node.options.color.background;
+      }
+      var g = svgEl('g', { 'class': network.isCluster(id) ? 'cluster' : 'node' });
+      var box = node.shape.boundingBox;
+      if (network.isCluster(id)) {
+        var tl = network.canvasToDOM({ x: box.left, y: box.top });
+        var br = network.canvasToDOM({ x: box.right, y: box.bottom });
+        g.appendChild(svgEl('rect', { x: tl.x.toFixed(1), y: tl.y.toFixed(1), rx: 4,
+                                      width: (br.x - tl.x).toFixed(1), height: (br.y - tl.y).toFixed(1),
+                                      fill: '#f6f8fa', stroke: '#57606a' }));
+      } else {
+        g.appendChild(svgEl('circle', { cx: p.x.toFixed(1), cy: p.y.toFixed(1),
+                                        r: ((node.options.size || 16) * scale).toFixed(1),
+                                        fill: fill, stroke: '#333333', 'stroke-width': 1 }));
+      }
+      var fontSize = 13 * scale;
+      var label = typeof node.options.label === 'string' ? node.options.label : '';
+      if (label && fontSize >= 7) {
+        var lines = node.labelModule && node.labelModule.lines && node.labelModule.lines.lines
+          ? node.labelModule.lines.lines.map(function (line) {
+            return line.blocks.map(function (b) { return b.text; }).join('');
+          }) : label.split('\n');
+        var top = network.isCluster(id)
+          ? p.y - (lines.length - 1) * fontSize * 0.6
+          : p.y + ((node.options.size || 16) * scale) + fontSize;
+        var text = svgEl('text', { x: p.x.toFixed(1), y: top.toFixed(1), 'text-anchor': 'middle',
+                                   'font-size': fontSize.toFixed(1), fill: '#1f2328',
+                                   stroke: '#ffffff', 'stroke-width': (3 * scale).toFixed(1),
+                                   'paint-order': 'stroke' });
+        lines.forEach(function (line, i) {
+          text.appendChild(svgEl('tspan', { x: p.x.toFixed(1), dy: i ? (fontSize * 1.2).toFixed(1) : 0 },
+                                 line));
+        });
+        g.appendChild(text);
+      }
+      g.appendChild(svgEl('title', {}, typeof node.options.title === 'string'
+        ? node.options.title : label));
+      nodeLayer.appendChild(g);
+    });
+    return new XMLSerializer().serializeToString(svg);
+  }
+  document.getElementById('download-png').addEventListener('click', function () {
+    save(pngDataUrl(), fileStem() + '.png');
+  });
+  document.getElementById('download-svg').addEventListener('click', function () {
+    save('data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svgText()), fileStem() + '.svg');
+  });
+  api.svg = svgText;
+
+  // -- fonts: say so when no CJK font draws Chinese (boxes instead of glyphs) ---------------
+  function cjkFontRenders() {
+    var canvas = document.createElement('canvas');
+    canvas.width = 48; canvas.height = 40;
+    var ctx = canvas.getContext('2d');
+    ctx.font = '28px ' + FONT;
+    ctx.textBaseline = 'top';
+    function ink(text) {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.fillText(text, 4, 4);
+      return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    }
+    var a = ink('国'), b = ink('家');
+    var drawn = 0, differ = 0;
+    for (var i = 3; i < a.length; i += 4) {
+      if (a[i]) drawn++;
+      if (a[i] !== b[i]) differ++;
+    }
+    // tofu: the same box for every character, or the width of code points no font has
+    var cjk = ctx.measureText('国家工程中心').width;
+    var missing = ctx.measureText('\u0378\u0379\u0378\u0379\u0378\u0379').width;
+    return drawn > 0 && differ > 0 && Math.abs(cjk - missing) > 0.5;
+  }
+  api.cjkFontRenders = cjkFontRenders;
+  api.glyphWidths = function () {
+    var ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = '20px ' + FONT;
+    return { cjk: ctx.measureText('国家工程技术研究中心').width,
+             missing: ctx.measureText('\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379').width };
+  };
+  if (!cjkFontRenders()) {
+    var notice = document.getElementById('font-notice');
+    notice.textContent = meta.fontHint || 'Chinese labels need a CJK font.';
+    notice.hidden = false;
+  }
+
+  // -- open in the state the link carries, then say ready ---------------------------------
+  var wanted = readState(location.hash);
+  refresh();
+  if (wanted.query) {
+    input.value = wanted.query;
+    runSearch();
+    clear(results);
+  }
+  if (wanted.node) {
+    var chosen = data.nodes.filter(function (n) { return n.iri === wanted.node; })[0];
+    if (chosen) selectNode(chosen.id);
+  }
+  restoring = false;
+  if (wanted.node) selected = wanted.node;
+  saveStateNow();
+  if (OVERVIEW) {
+    if (meta.large) network.once('afterDrawing', markReady); else markReady();
+  }
 }());
