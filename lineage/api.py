@@ -33,9 +33,8 @@ if TYPE_CHECKING:
     from .ingest import ImportReport
     from .sparql.canned import CannedQuery
     from .sparql.results import QueryResult
-    from .curation.lists import ListSource
 
-# %(pairs)s: every class with itself and each superclass (lineage.classes.class_pairs), joined
+# %(pairs)s: every class with itself and each superclass (lineage.graph.classes.class_pairs), joined
 # instead of a `?t rdfs:subClassOf* ?class` path with both ends open, which some engines refuse.
 _CLASS_COUNTS = """
 SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {

@@ -1,5 +1,5 @@
 """What changed between two dates: the record as of FROM against the record as of TO, read
-with the existence rule (lineage.existence; docs/time.md)."""
+with the existence rule (lineage.graph.existence; docs/time.md)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ _STEP = {
 _STEP_FROM = "SELECT DISTINCT ?x WHERE {{ VALUES ?start {{ {starts} }} ?start {step} ?x }}"
 
 #: Every type of each event; the most specific one is kept, and founding events dropped, in
-#: Python (see lineage.classes: engines disagree on the FILTER NOT EXISTS form of this).
+#: Python (see lineage.graph.classes: engines disagree on the FILTER NOT EXISTS form of this).
 _HOPS = """
 SELECT ?e ?type ?o ?r ?status ?date ?confidence WHERE {{
   {restrict}
@@ -112,7 +112,7 @@ class LineageNetwork:
     spans: dict = field(default_factory=dict)  # institution -> Lifespan, once asked for
 
     def with_lifespans(self, store: Store, whole: bool = False) -> "LineageNetwork":
-        """Attach the lifespan of every institution projected (see lineage.existence);
+        """Attach the lifespan of every institution projected (see lineage.graph.existence);
         `whole` reads them in one query over the graph."""
         from ..graph.existence import lifespans
         from ..model import Lifespan

@@ -17,7 +17,7 @@ from .classes import among, most_specific, superclasses
 from ..namespaces import LIN, expand
 from ..store.local import Store
 
-# {types} is `VALUES ?t {...}`: the institution classes (lineage.classes.among).
+# {types} is `VALUES ?t {...}`: the institution classes (lineage.graph.classes.among).
 _NAMES = """
 SELECT ?i ?p ?name WHERE {{
   ?i a ?t . {types}

@@ -275,7 +275,7 @@ def to_turtle(result: QueryResult) -> str:
 
 def render(result: QueryResult, fmt: str) -> str:
     """The result as csv, tsv, json or (for graph results) ttl; the text table is an output of
-    the terminal (lineage.terminal.render_query_result)."""
+    the terminal (lineage.outputs.terminal.render_query_result)."""
     if fmt == "ttl":
         if not result.is_graph:
             from .guard import QueryError

@@ -103,7 +103,7 @@ class RemoteStore:
     def __init__(self, spec: str):
         self.spec = spec
         self.warnings: list[str] = []  # what the caller should tell the user (see loading)
-        self.generation = 0  # bumped by every write lineage makes (see lineage.classes)
+        self.generation = 0  # bumped by every write lineage makes (see lineage.graph.classes)
         urls = parse_spec(spec).location.split(",")
         self.query_url = urls[0].strip()
         self.update_url = urls[1].strip() if len(urls) > 1 and urls[1].strip() else None
