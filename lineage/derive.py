@@ -8,20 +8,29 @@ pyoxigraph), or, for sparql: stores, one SPARQL update run by the server. Establ
 and acceptance events are not successions (their originals are founders or the institution
 itself): they give no edge.
 Traversal in the library reads the events themselves, so it can show status.
+
+The same graph carries the RDFS closure users expect from a SPARQL store: every superclass
+type of each typed resource (`?x a lin:Institution` finds every centre, university...), and
+every superproperty triple of lineage's own properties (`lin:labelSource` is also a
+`dcterms:source`, `lin:succeededBy` a `prov:influenced`). The class and property trees are
+walked in Python (lineage.classes), not with `rdfs:subClassOf*` paths that engines read
+differently; a triple some other graph already states is not repeated, since the union
+default graph would then count it twice.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, SETTLED_STATUSES
+from .classes import superclasses, superproperties
+from .namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, RDF, SETTLED_STATUSES
 from .store import Store
 
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
 
 _EVENT_EDGES = """
 WHERE {{
-  GRAPH {scope} {{ ?e a ?type }} VALUES ?type {{ {types} }}
+  GRAPH {scope} {{ ?e a ?type }} VALUES ?type {{ {types} }} {not_derived}
   GRAPH ?g2 {{ ?e lin:status ?status }} VALUES ?status {{ {statuses} }}
   GRAPH ?g3 {{ ?e org:originalOrganization ?o }}
   GRAPH ?g4 {{ ?e org:resultingOrganization ?r }}
@@ -29,11 +38,28 @@ WHERE {{
 
 _UNIT_EDGES = """
 WHERE {{
-  GRAPH {scope} {{ ?m a org:Membership }}
+  GRAPH {scope} {{ ?m a org:Membership }} {not_derived}
   GRAPH ?g2 {{ ?m org:role <{role}> }}
   GRAPH ?g3 {{ ?m org:member ?member }}
   GRAPH ?g4 {{ ?m org:organization ?unit }}
   FILTER NOT EXISTS {{ GRAPH ?g5 {{ ?m lin:until ?until }} }}
+}}"""
+
+#: Superclass types not stated in any other graph; (?t ?super) pairs from lineage.classes.
+_TYPE_CLOSURE = """
+WHERE {{
+  GRAPH {scope} {{ ?x a ?t }} {not_derived}
+  VALUES (?t ?super) {{ {pairs} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?super }} FILTER(?h != <{derived}>) }}
+}}"""
+
+#: Superproperty triples of lineage's own properties stated in the data (the shortcut edges'
+#: superproperties come with the edges themselves, see _with_superproperties).
+_PROPERTY_CLOSURE = """
+WHERE {{
+  GRAPH {scope} {{ ?s ?p ?o }} {not_derived}
+  VALUES (?p ?q) {{ {pairs} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?q ?o }} FILTER(?h != <{derived}>) }}
 }}"""
 
 _COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
@@ -47,25 +73,61 @@ def _iris(items) -> str:
     return " ".join(f"<{i}>" for i in sorted(items))
 
 
+def _not_derived(scope: str) -> str:
+    """A filter keeping a graph variable off the derived graph (nothing for one named graph)."""
+    return f"FILTER({scope} != <{DERIVED_GRAPH}>)" if scope.startswith("?") else ""
+
+
+def _pairs(pairs) -> str:
+    return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs))
+
+
+def _with_superproperties(template: str, supers: dict[str, frozenset[str]]) -> str:
+    """A shortcut-edge template with a triple for each superproperty of its edges added."""
+    more = [f"{s} <{q}> {o}" for s, p, o in (t.split() for t in template.split(" . "))
+            for q in sorted(supers.get(p[1:-1], ()))]
+    return " . ".join([template, *more])
+
+
+def _closure_rules(store, scope: str) -> list[tuple[str, str]]:
+    """The superclass types and superproperty triples implied by the data in `scope`."""
+    types = [(c, s) for c, ups in superclasses(store).items() for s in ups]
+    props = [(p, q) for p, ups in superproperties(store).items() if p.startswith(str(LIN))
+             for q in ups]
+    rules = []
+    if types:
+        rules.append((f"?x <{RDF.type}> ?super", _TYPE_CLOSURE.format(
+            scope=scope, not_derived=_not_derived(scope), pairs=_pairs(types),
+            derived=DERIVED_GRAPH)))
+    if props:
+        rules.append(("?s ?q ?o", _PROPERTY_CLOSURE.format(
+            scope=scope, not_derived=_not_derived(scope), pairs=_pairs(props),
+            derived=DERIVED_GRAPH)))
+    return rules
+
+
 def _rules(store, scope: str) -> list[tuple[str, str]]:
     """(triple template, WHERE clause) of each kind of shortcut edge implied by the events and
-    memberships in `scope` (a graph variable for all graphs, or one graph IRI)."""
+    memberships in `scope` (a graph variable for all graphs, or one graph IRI), each edge with
+    its superproperty triples, then the closure rules."""
     lineage_types = _subclasses(store, LIN.ChangeEvent) - _subclasses(store, LIN.Establishment) \
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
     mergers = _subclasses(store, LIN.Merger)
     settled, pending = _iris(SETTLED_STATUSES), _iris(PENDING_STATUSES)
+    supers, not_derived = superproperties(store), _not_derived(scope)
     rules = []
     for types, statuses, template in (
             (lineage_types, settled, f"?o <{LIN.succeededBy}> ?r . ?r <{LIN.precededBy}> ?o"),
             (conversions, settled, f"?o <{LIN.convertedInto}> ?r"),
             (mergers, settled, f"?o <{LIN.mergedInto}> ?r"),
             (lineage_types, pending, f"?o <{LIN.pendingSuccessor}> ?r")):
-        rules.append((template, _EVENT_EDGES.format(scope=scope, types=_iris(types),
-                                                   statuses=statuses)))
+        rules.append((_with_superproperties(template, supers), _EVENT_EDGES.format(
+            scope=scope, types=_iris(types), statuses=statuses, not_derived=not_derived)))
     for role, edge in ((LIN.SupportingUnit, LIN.supportingUnit), (LIN.ManagingUnit, LIN.managingUnit)):
-        rules.append((f"?member <{edge}> ?unit", _UNIT_EDGES.format(role=role, scope=scope)))
-    return rules
+        rules.append((_with_superproperties(f"?member <{edge}> ?unit", supers),
+                      _UNIT_EDGES.format(role=role, scope=scope, not_derived=not_derived)))
+    return rules + _closure_rules(store, scope)
 
 
 def derive_update(store, scope: str = "?g1") -> str:

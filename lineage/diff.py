@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .classes import among, keep_most_specific, superclasses
+from .classes import among, keep_most_specific, most_specific, superclasses
 from .dates import not_after
 from .errors import UsageError
 from .existence import ended_by, happened_by, lifespans, started_by
@@ -116,7 +116,7 @@ class Diff:
 
 
 def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
-    """Labels (English, Chinese) and types of these nodes, read for them alone."""
+    """Labels (English, Chinese) and most specific types of these nodes, read for them alone."""
     en: dict[str, str] = {}
     zh: dict[str, str] = {}
     types: dict[str, set[str]] = defaultdict(set)
@@ -126,7 +126,9 @@ def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
         for x, value in store.select_plain(_NAMES["label"].format(values=values(chunk))):
             lang = (getattr(value, "language", None) or "").lower()
             (zh if lang.startswith("zh") else en).setdefault(str(x), str(value))
-    return {i: InstitutionRef(i, en.get(i), zh.get(i), tuple(sorted(types.get(i, ()))))
+    supers = superclasses(store)
+    return {i: InstitutionRef(i, en.get(i), zh.get(i),
+                              tuple(sorted(most_specific(types.get(i, ()), supers))))
             for i in iris}
 
 
