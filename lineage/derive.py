@@ -9,16 +9,21 @@ and acceptance events are not successions (their originals are founders or the i
 itself): they give no edge.
 Traversal in the library reads the events themselves, so it can show status.
 
-The same graph carries the RDFS closure users expect from a SPARQL store: every superclass
-type of each typed resource (`?x a lin:Institution` finds every centre, university...), and
-every superproperty triple of lineage's own properties (`lin:labelSource` is also a
-`dcterms:source`, `lin:succeededBy` a `prov:influenced`). The class and property trees are
-walked in Python (lineage.classes), not with `rdfs:subClassOf*` paths that engines read
-differently; a triple some other graph already states is not repeated, since the union
-default graph would then count it twice.
+The same graph carries the RDFS closure users expect from a SPARQL store, within lineage's
+own vocabulary: every `lin:` superclass type of each typed resource (`?x a lin:Institution`
+finds every centre, university...; `?e a lin:ChangeEvent` every conversion, merger...), and
+every `lin:` superproperty triple of lineage's own properties. Superclasses and
+superproperties from other vocabularies (org:Organization, prov:Activity, dcterms:source)
+are not materialised: they would add three times as many triples to every import
+(benchmarks/closure.py). The class and property trees are walked in Python
+(lineage.classes), not with `rdfs:subClassOf*` paths that engines read differently; a
+triple some other graph already states is not repeated, since the union default graph
+would then count it twice.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import pyoxigraph as ox
 
@@ -73,6 +78,16 @@ def _iris(items) -> str:
     return " ".join(f"<{i}>" for i in sorted(items))
 
 
+#: Superclasses and superproperties are materialised when their IRI starts with this.
+CLOSURE_NAMESPACE = str(LIN)
+
+
+def _upwards(tree: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """The tree with only the ancestors the closure materialises."""
+    return {c: frozenset(s for s in ups if s.startswith(CLOSURE_NAMESPACE))
+            for c, ups in tree.items()}
+
+
 def _not_derived(scope: str) -> str:
     """A filter keeping a graph variable off the derived graph (nothing for one named graph)."""
     return f"FILTER({scope} != <{DERIVED_GRAPH}>)" if scope.startswith("?") else ""
@@ -89,10 +104,11 @@ def _with_superproperties(template: str, supers: dict[str, frozenset[str]]) -> s
     return " . ".join([template, *more])
 
 
-def _closure_rules(store, scope: str) -> list[tuple[str, str]]:
-    """The superclass types and superproperty triples implied by the data in `scope`."""
-    types = [(c, s) for c, ups in superclasses(store).items() for s in ups]
-    props = [(p, q) for p, ups in superproperties(store).items() if p.startswith(str(LIN))
+def _closure_rules(store, scope: str, types: bool = True) -> list[tuple[str, str]]:
+    """The superproperty triples (and, with `types`, the superclass types) implied by the data
+    in `scope`."""
+    types = [(c, s) for c, ups in _upwards(superclasses(store)).items() for s in ups] if types else []
+    props = [(p, q) for p, ups in _upwards(superproperties(store)).items() if p.startswith(str(LIN))
              for q in ups]
     rules = []
     if types:
@@ -106,16 +122,16 @@ def _closure_rules(store, scope: str) -> list[tuple[str, str]]:
     return rules
 
 
-def _rules(store, scope: str) -> list[tuple[str, str]]:
+def _rules(store, scope: str, types: bool = True) -> list[tuple[str, str]]:
     """(triple template, WHERE clause) of each kind of shortcut edge implied by the events and
     memberships in `scope` (a graph variable for all graphs, or one graph IRI), each edge with
-    its superproperty triples, then the closure rules."""
+    its superproperty triples, then the closure rules (without the type closure unless `types`)."""
     lineage_types = _subclasses(store, LIN.ChangeEvent) - _subclasses(store, LIN.Establishment) \
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
     mergers = _subclasses(store, LIN.Merger)
     settled, pending = _iris(SETTLED_STATUSES), _iris(PENDING_STATUSES)
-    supers, not_derived = superproperties(store), _not_derived(scope)
+    supers, not_derived = _upwards(superproperties(store)), _not_derived(scope)
     rules = []
     for types, statuses, template in (
             (lineage_types, settled, f"?o <{LIN.succeededBy}> ?r . ?r <{LIN.precededBy}> ?o"),
@@ -127,7 +143,7 @@ def _rules(store, scope: str) -> list[tuple[str, str]]:
     for role, edge in ((LIN.SupportingUnit, LIN.supportingUnit), (LIN.ManagingUnit, LIN.managingUnit)):
         rules.append((_with_superproperties(f"?member <{edge}> ?unit", supers),
                       _UNIT_EDGES.format(role=role, scope=scope, not_derived=not_derived)))
-    return rules + _closure_rules(store, scope)
+    return rules + _closure_rules(store, scope, types)
 
 
 def derive_update(store, scope: str = "?g1") -> str:
@@ -144,9 +160,44 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
         return
     graph = ox.NamedNode(str(DERIVED_GRAPH))
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-             for template, where in _rules(store, scope)
+             for template, where in _rules(store, scope, types=False)
              for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
+    quads.extend(_type_closure(store, scope, graph))
     store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)] if rebuild else ())
+
+
+def _type_closure(store: Store, scope: str, graph) -> list:
+    """The superclass types of every resource typed in `scope`, in Python: the same rule as
+    _TYPE_CLOSURE, which the engine ran several times slower (a NOT EXISTS per candidate)."""
+    supers = {c: ups for c, ups in _upwards(superclasses(store)).items() if ups}
+    wanted = {s for ups in supers.values() for s in ups}
+    if not supers:
+        return []
+    stated: dict = defaultdict(set)
+    for where in _stated_types(scope, set(supers) | wanted):
+        for t in store.construct(f"CONSTRUCT {{ ?x a ?t }} WHERE {{ {where} }}"):
+            stated[t.subject].add(t.object.value)
+    rdf_type, classes = ox.NamedNode(str(RDF.type)), {c: ox.NamedNode(c) for c in wanted}
+    above: dict[frozenset, list] = {}  # a set of stated types -> the classes it implies
+    quads = []
+    for x, types in stated.items():
+        key = frozenset(types)
+        if key not in above:
+            implied = set().union(*(supers.get(t, ()) for t in key)) - key
+            above[key] = [classes[c] for c in sorted(implied)]
+        quads.extend(ox.Quad(x, rdf_type, c, graph) for c in above[key])
+    return quads
+
+
+def _stated_types(scope: str, classes: set[str]) -> list[str]:
+    """WHERE clauses reading the stated types among `classes`: those in `scope` and, for one
+    graph, the same resources' types in the other graphs (not repeated in the closure)."""
+    among = f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(classes))}))"
+    clauses = [f"GRAPH {scope} {{ ?x a ?t }} {_not_derived(scope)} {among}"]
+    if not scope.startswith("?"):
+        clauses.append(f"GRAPH {scope} {{ ?x a ?any }} GRAPH ?g {{ ?x a ?t }} "
+                       f"FILTER(?g NOT IN (<{DERIVED_GRAPH}>, {scope})) {among}")
+    return clauses
 
 
 def derive(store) -> int:

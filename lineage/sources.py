@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .model import DateValue, SourceRef
-from .namespaces import DERIVED_GRAPH, shorten
+from .namespaces import shorten
 from .store import Store
 
 _DESCRIBE = """
@@ -21,11 +21,8 @@ SELECT ?s ?title ?publisher ?date ?url ?viaTitle ?descriptive ?confidence WHERE 
   OPTIONAL {{ ?s lin:confidence ?confidence }}
 }}"""
 
-#: Stated citations only: the derived graph also holds the dcterms:source that every
-#: lin:labelSource implies, and a name's source is shown as such, not again as a node's.
-_STATED = "GRAPH ?g { ?n dcterms:source ?s } FILTER(?g != <%s>)" % DERIVED_GRAPH
-_CITES = "SELECT DISTINCT ?n ?s WHERE {{ VALUES ?n {{ {values} }} {stated} }}"
-_ALL_CITES = "SELECT DISTINCT ?n ?s WHERE { %s }" % _STATED
+_CITES = "SELECT ?n ?s WHERE {{ VALUES ?n {{ {values} }} ?n dcterms:source ?s }}"
+_ALL_CITES = "SELECT ?n ?s WHERE { ?n dcterms:source ?s }"
 
 CHUNK = 2000
 
@@ -67,7 +64,7 @@ def citations(store: Store, nodes: Iterable, whole: bool = False) -> dict[str, l
         pairs = [(n, s) for n, s in store.select_plain(_ALL_CITES) if n in wanted]
     else:
         pairs = [(n, s) for chunk in chunks(sorted(wanted))
-                 for n, s in store.select_plain(_CITES.format(values=values(chunk), stated=_STATED))]
+                 for n, s in store.select_plain(_CITES.format(values=values(chunk)))]
     refs = source_refs(store, (s for _, s in pairs))
     cited: dict[str, list[SourceRef]] = defaultdict(list)
     for node, source in sorted(set(pairs)):
