@@ -100,6 +100,26 @@ def among(store, variable: str, base) -> str:
     return f"FILTER(?{variable} IN ({members}))"
 
 
+def class_tree_order(store, classes: list[str]) -> list[tuple[str, int]]:
+    """The classes as an indented tree: each under its nearest superclass among them, with
+    its depth; siblings keep their order in `classes`. A class is listed once."""
+    given = set(classes)
+    parent = {c: next((s for s in nearest_first(store, c)[1:] if s in given), None)
+              for c in classes}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for cls in classes:
+        children[parent[cls]].append(cls)
+    order: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    todo = [(c, 0) for c in reversed(children[None])]
+    while todo:
+        cls, depth = todo.pop()
+        order.append((cls, depth))
+        todo.extend((c, depth + 1) for c in reversed(children[cls]) if c not in seen)
+        seen.add(cls)
+    return order + [(c, 0) for c in classes if c not in seen]  # in a cycle, flat
+
+
 def class_pairs(store, sub: str, sup: str) -> str:
     """`VALUES (?sub ?sup) { ... }`: every class with itself and each of its superclasses."""
     supers = superclasses(store)

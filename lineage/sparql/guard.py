@@ -264,16 +264,27 @@ def explain_syntax_error(engine_message: str, text: str) -> QueryError:
 
     The engine names the furthest place its grammar tried, often the end of the query, so
     rdflib's parser, which stops at the offending token, is asked first (only on this error
-    path, where its 15-60 ms do not matter); the engine's position is the fallback."""
+    path, where its 15-60 ms do not matter); the engine's position is the fallback. Before
+    either, an unbalanced bracket is named where it is (lineage.sparql.hints), and a stop at
+    a term right after another term is explained as a missing '.'."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
+    from .hints import bracket_problem, missing_dot
+
+    problem = bracket_problem(text)
+    if problem is not None:
+        return QuerySyntaxError(problem[0], *_position(text, problem[1]), text)
     with _RDFLIB_PARSER:
         try:
             parseQuery(text)
         except ParseException as exc:
             message = str(exc.msg) or "unexpected input"
-            return QuerySyntaxError(message[0].lower() + message[1:], exc.lineno, exc.col, text)
+            message = message[0].lower() + message[1:]
+            if missing_dot(text, exc.loc):
+                message = ("two triple patterns run into each other here: is a '.' missing "
+                           f"before this term? (the parser {message})")
+            return QuerySyntaxError(message, exc.lineno, exc.col, text)
         except Exception:  # noqa: BLE001 - rdflib failing otherwise says nothing useful here
             pass
     match = _ENGINE_POSITION.search(engine_message)
