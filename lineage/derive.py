@@ -28,7 +28,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .classes import superclasses, superproperties
-from .namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, RDF, SETTLED_STATUSES
+from .namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, LIN, PENDING_STATUSES, RDF, SETTLED_STATUSES
 from .store import Store
 
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
@@ -98,16 +98,20 @@ def _pairs(pairs) -> str:
 
 
 def _with_superproperties(template: str, supers: dict[str, frozenset[str]]) -> str:
-    """A shortcut-edge template with a triple for each superproperty of its edges added."""
+    """A shortcut-edge template with a triple for each superproperty of its edges added (not
+    the shortcut edges among them, which their own rules give: a conversion's
+    lin:convertedInto edge comes with its lin:succeededBy)."""
+    shortcuts = {str(p) for p in DERIVED_PROPERTIES}
     more = [f"{s} <{q}> {o}" for s, p, o in (t.split() for t in template.split(" . "))
-            for q in sorted(supers.get(p[1:-1], ()))]
+            for q in sorted(supers.get(p[1:-1], ())) if q not in shortcuts]
     return " . ".join([template, *more])
 
 
-def _closure_rules(store, scope: str, types: bool = True) -> list[tuple[str, str]]:
-    """The superproperty triples (and, with `types`, the superclass types) implied by the data
+def _closure_rules(store, scope: str, with_types: bool = True) -> list[tuple[str, str]]:
+    """The superproperty triples (and, `with_types`, the superclass types) implied by the data
     in `scope`."""
-    types = [(c, s) for c, ups in _upwards(superclasses(store)).items() for s in ups] if types else []
+    types = [(c, s) for c, ups in _upwards(superclasses(store)).items() for s in ups]
+    types = types if with_types else []
     props = [(p, q) for p, ups in _upwards(superproperties(store)).items() if p.startswith(str(LIN))
              for q in ups]
     rules = []
@@ -122,10 +126,10 @@ def _closure_rules(store, scope: str, types: bool = True) -> list[tuple[str, str
     return rules
 
 
-def _rules(store, scope: str, types: bool = True) -> list[tuple[str, str]]:
+def _rules(store, scope: str, with_types: bool = True) -> list[tuple[str, str]]:
     """(triple template, WHERE clause) of each kind of shortcut edge implied by the events and
     memberships in `scope` (a graph variable for all graphs, or one graph IRI), each edge with
-    its superproperty triples, then the closure rules (without the type closure unless `types`)."""
+    its superproperty triples, then the closure rules (the type closure only `with_types`)."""
     lineage_types = _subclasses(store, LIN.ChangeEvent) - _subclasses(store, LIN.Establishment) \
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
@@ -143,7 +147,7 @@ def _rules(store, scope: str, types: bool = True) -> list[tuple[str, str]]:
     for role, edge in ((LIN.SupportingUnit, LIN.supportingUnit), (LIN.ManagingUnit, LIN.managingUnit)):
         rules.append((_with_superproperties(f"?member <{edge}> ?unit", supers),
                       _UNIT_EDGES.format(role=role, scope=scope, not_derived=not_derived)))
-    return rules + _closure_rules(store, scope, types)
+    return rules + _closure_rules(store, scope, with_types)
 
 
 def derive_update(store, scope: str = "?g1") -> str:
@@ -160,7 +164,7 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
         return
     graph = ox.NamedNode(str(DERIVED_GRAPH))
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-             for template, where in _rules(store, scope, types=False)
+             for template, where in _rules(store, scope, with_types=False)
              for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
     quads.extend(_type_closure(store, scope, graph))
     store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)] if rebuild else ())
@@ -174,8 +178,11 @@ def _type_closure(store: Store, scope: str, graph) -> list:
     if not supers:
         return []
     stated: dict = defaultdict(set)
-    for where in _stated_types(scope, set(supers) | wanted):
-        for t in store.construct(f"CONSTRUCT {{ ?x a ?t }} WHERE {{ {where} }}"):
+    mine, elsewhere = _stated_types(scope, set(supers) | wanted, wanted)
+    for t in store.construct(mine):
+        stated[t.subject].add(t.object.value)
+    for t in (store.construct(elsewhere) if elsewhere else ()):
+        if t.subject in stated:
             stated[t.subject].add(t.object.value)
     rdf_type, classes = ox.NamedNode(str(RDF.type)), {c: ox.NamedNode(c) for c in wanted}
     above: dict[frozenset, list] = {}  # a set of stated types -> the classes it implies
@@ -189,15 +196,19 @@ def _type_closure(store: Store, scope: str, graph) -> list:
     return quads
 
 
-def _stated_types(scope: str, classes: set[str]) -> list[str]:
-    """WHERE clauses reading the stated types among `classes`: those in `scope` and, for one
-    graph, the same resources' types in the other graphs (not repeated in the closure)."""
-    among = f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(classes))}))"
-    clauses = [f"GRAPH {scope} {{ ?x a ?t }} {_not_derived(scope)} {among}"]
-    if not scope.startswith("?"):
-        clauses.append(f"GRAPH {scope} {{ ?x a ?any }} GRAPH ?g {{ ?x a ?t }} "
-                       f"FILTER(?g NOT IN (<{DERIVED_GRAPH}>, {scope})) {among}")
-    return clauses
+def _stated_types(scope: str, classes: set[str], supers: set[str]) -> tuple[str, str | None]:
+    """CONSTRUCT queries of the stated types among `classes` in `scope` and, for one graph,
+    of the superclasses other graphs state (whoever they are about: few are stated, so this
+    reads little), which the closure must not repeat."""
+    def among(kinds: set[str]) -> str:
+        return f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(kinds))}))"
+
+    mine = (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ GRAPH {scope} {{ ?x a ?t }} "
+            f"{_not_derived(scope)} {among(classes)} }}")
+    if scope.startswith("?"):
+        return mine, None
+    return mine, (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ GRAPH ?g {{ ?x a ?t }} "
+                  f"FILTER(?g NOT IN (<{DERIVED_GRAPH}>, {scope})) {among(supers)} }}")
 
 
 def derive(store) -> int:
