@@ -4,7 +4,8 @@ Imports one synthetic graph (benchmarks/generate.py) into a fresh `oxigraph:DIR`
 the library (`Lineage.open(..., writable=True).import_files([file], validate=False)`, as
 run.py's part 1 does), once as shipped and once with the closure rules switched off, in
 fresh processes, alternating, and prints the medians, the closure's share of the import
-and how many triples it adds.
+and how many triples it adds; a third kind of run closes over every vocabulary (org:,
+prov:, dcterms: superclasses too), to show what lineage saves by closing its own terms only.
 
     python benchmarks/closure.py                    # 100k institutions, 3 runs each
     python benchmarks/closure.py --sizes 10k 100k --runs 5
@@ -91,6 +92,10 @@ def main(argv: list[str]) -> int:
                   f"({added:,} closure triples added to the derived graph; "
                   f"each run: {each['without']} s without, {each['with']} s with)",
                   flush=True)
+            print(f"  with the closure over every vocabulary (org:, prov:, dcterms: too, not what "
+                  f"lineage does): {med['all']:.2f} s, {100 * (med['all'] / med['without'] - 1):+.1f}% "
+                  f"({runs['all'][0]['derived'] - runs['without'][0]['derived']:,} triples added; "
+                  f"each run: {each['all']} s)", flush=True)
     return 0
 
 
