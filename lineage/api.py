@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .graph.search import NameIndex, resolve_fast
-from .graph.classes import among, class_pairs
+from .graph.classes import among, class_pairs, class_tree_order
 from .dates import parse_user_date
 from .errors import BadValueError, InputError, UsageError
 from .graph.derive import derive, derive_graph
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # instead of a `?t rdfs:subClassOf* ?class` path with both ends open, which some engines refuse.
 _CLASS_COUNTS = """
 SELECT ?class (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  GRAPH ?g { ?x a ?t } FILTER(?g != <%(ontology)s>)
+  GRAPH ?g { ?x a ?t } FILTER(?g NOT IN (<%(ontology)s>, <%(derived)s>))
   %(pairs)s
   FILTER(STRSTARTS(STR(?class), STR(lin:)) || ?class IN (org:Membership, qb:Observation))
   OPTIONAL { ?class rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
@@ -331,9 +331,13 @@ class Lineage:
 
     def info(self, validate: bool = True) -> Info:
         """What is loaded: counts by class, sources, files and (optionally) validation state."""
-        counts = [ClassCount(str(c), str(name) if name else shorten(str(c)), int(n.toPython()))
-                  for c, name, n in self.store.select(_CLASS_COUNTS % {
-                      "ontology": ONTOLOGY_GRAPH, "pairs": class_pairs(self.store, "t", "class")})]
+        found = {str(c): ClassCount(str(c), str(name) if name else shorten(str(c)), int(n.toPython()))
+                 for c, name, n in self.store.select(_CLASS_COUNTS % {
+                     "ontology": ONTOLOGY_GRAPH, "derived": DERIVED_GRAPH,
+                     "pairs": class_pairs(self.store, "t", "class")})}
+        counts = [ClassCount(c.iri, c.label, c.count, depth)
+                  for c, depth in ((found[iri], depth) for iri, depth
+                                   in class_tree_order(self.store, list(found)))]
         source_types = {"sources": among(self.store, "t", LIN.Source)}
         (sources,), = self.store.select(_SOURCE_COUNT % source_types).rows
         info = Info(store=self.store.spec, triples=len(self.store),

@@ -358,6 +358,8 @@ def query(obj: Context, text, query_file, canned_name, params, list_canned, fmt,
         result = lineage.query(_read_query(text, query_file), **limits)
     output = render_query_result(result, fmt, table_width(wide))
     click.echo(output, nl=not output.endswith("\n"))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if result.truncated:
         click.echo(f"warning: output truncated at {max_rows} rows (--max-rows)", err=True)
     if result.kind == "ASK":

@@ -154,9 +154,13 @@ class InstitutionDetail:
 
 @dataclass
 class ClassCount:
+    """Instances of a class, its subclasses' included; `depth` places it in the class tree
+    (0: a broad class; its narrower classes follow it, one level deeper)."""
+
     iri: str
     label: str
     count: int
+    depth: int = 0
 
 
 @dataclass

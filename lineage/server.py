@@ -213,6 +213,9 @@ class App:
         fmt = fmt or _negotiate(accept, _GRAPH_TYPES if result.is_graph else _RESULT_TYPES,
                                 "ttl" if result.is_graph else "json")
         extra = {"X-Lineage-Truncated": "true"} if result.truncated else {}
+        if result.warnings:  # one header line, ASCII only: terms are escaped, not dropped
+            text = " | ".join(" ".join(w.split()) for w in result.warnings)
+            extra["X-Lineage-Warning"] = text.encode("ascii", "backslashreplace").decode("ascii")
         if result.is_graph:
             if fmt == "html":  # the query page: the triples as readable Turtle text
                 return Response(200, _graph_bytes(result, "ttl"), "text/plain; charset=utf-8",

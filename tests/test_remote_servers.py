@@ -3,6 +3,7 @@ an administrator would, from `lineage export --format nq` (lineage.remote, linea
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,18 @@ def test_virtuoso_with_an_update_endpoint_is_filled_once(run, virtuoso, dump):
         virtuoso.load(dump)  # as the read-only tests expect it
 
 
+def test_institutions_by_their_broad_class_number_what_info_counts(run, endpoint):
+    """`?x a lin:Institution` finds every institution on the servers too: the derived graph
+    of the export carries the superclass types, and no server counts one twice."""
+    query = "SELECT (COUNT(?x) AS ?n) WHERE { ?x a lin:Institution }"
+    info = json.loads(run("info", "--no-validate", "--format", "json").output)
+    expected = next(c["count"] for c in info["class_counts"] if c["label"] == "institution")
+    for store in ([], ["--store", f"sparql:{endpoint}"]):
+        result = run(*store, "query", query, "--format", "csv")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.split() == ["n", str(expected)]
+
+
 def _commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
     from lineage.sparql import canned
 
@@ -202,7 +215,10 @@ def _commands(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
                 ("csv", ("export", "--format", "csv", "-o", str(folder / "tables"))),
                 ("render", ("render", "-o", str(folder / "view.html"))),
                 ("gexf", ("export", "--format", "gexf", "-o", str(folder / "g.gexf"))),
-                ("ttl", ("export", "--format", "ttl", "-o", str(folder / "g.ttl")))]
+                ("ttl", ("export", "--format", "ttl", "-o", str(folder / "g.ttl"))),
+                ("count by broad class", ("query", "SELECT ?c (COUNT(?x) AS ?n) WHERE { VALUES ?c "
+                                          "{ lin:Institution lin:ChangeEvent lin:Source } ?x a ?c } "
+                                          "GROUP BY ?c ORDER BY ?c"))]
     for name, query in sorted(canned.load_all().items()):
         params = ("--param", "institution=MOST") if any(p.name == "institution"
                                                          for p in query.params) else ()

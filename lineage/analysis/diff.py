@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..graph.classes import among, keep_most_specific, superclasses
+from ..graph.classes import among, keep_most_specific, most_specific, superclasses
 from ..dates import not_after
 from ..errors import UsageError
 from ..labels import LabelChooser
@@ -123,7 +123,7 @@ class Diff:
 
 
 def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
-    """Labels (English, Chinese) and types of these nodes, read for them alone."""
+    """Labels (English, Chinese) and most specific types of these nodes, read for them alone."""
     chosen = LabelChooser()
     types: dict[str, set[str]] = defaultdict(set)
     for chunk in chunks(sorted(iris)):
@@ -131,8 +131,9 @@ def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
             types[str(x)].add(str(value))
         for x, value in store.select_plain(_NAMES["label"].format(values=values(chunk))):
             chosen.add(str(x), value)
+    supers = superclasses(store)
     return {i: InstitutionRef(i, chosen.english(i), chosen.chinese(i),
-                              tuple(sorted(types.get(i, ()))))
+                              tuple(sorted(most_specific(types.get(i, ()), supers))))
             for i in iris}
 
 

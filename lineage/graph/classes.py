@@ -14,29 +14,38 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 
-_DIRECT = "SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf ?super FILTER(isIRI(?super)) }"
+#: Direct edges of the class tree and of the property tree. Asserted edges only: the
+#: ontology states them, and the derived graph never holds any.
+_DIRECT = {kind: "SELECT ?sub ?super WHERE { ?sub rdfs:%s ?super FILTER(isIRI(?super)) }" % kind
+           for kind in ("subClassOf", "subPropertyOf")}
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tree(store) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
-    """(direct parents, all strict superclasses) of every class, read once per store state."""
+def _tree(store, kind: str = "subClassOf") -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
+    """(direct parents, all strict ancestors) of every class (or property, with kind
+    "subPropertyOf"), read once per store state."""
     generation = getattr(store, "generation", 0)
-    cached = _cache.get(store)
+    cached = _cache.setdefault(store, {}).get(kind)
     if cached is not None and cached[0] == generation:
         return cached[1]
     direct: dict[str, set[str]] = defaultdict(set)
-    for sub, sup in store.select_plain(_DIRECT).rows:
+    for sub, sup in store.select_plain(_DIRECT[kind]).rows:
         if str(sub) != str(sup):
             direct[str(sub)].add(str(sup))
     tree = (dict(direct), {cls: frozenset(_ancestors(cls, direct)) for cls in direct})
-    _cache[store] = (generation, tree)
+    _cache[store][kind] = (generation, tree)
     return tree
 
 
 def superclasses(store) -> dict[str, frozenset[str]]:
     """Every class with its strict superclasses (transitively; a cycle does not loop)."""
     return _tree(store)[1]
+
+
+def superproperties(store) -> dict[str, frozenset[str]]:
+    """Every property with its strict superproperties (transitively)."""
+    return _tree(store, "subPropertyOf")[1]
 
 
 def nearest_first(store, cls: str) -> list[str]:
@@ -89,6 +98,26 @@ def among(store, variable: str, base) -> str:
     another VALUES block, pyoxigraph would start from the classes and read every instance."""
     members = ", ".join(f"<{c}>" for c in sorted(subclasses(store, [str(base)])))
     return f"FILTER(?{variable} IN ({members}))"
+
+
+def class_tree_order(store, classes: list[str]) -> list[tuple[str, int]]:
+    """The classes as an indented tree: each under its nearest superclass among them, with
+    its depth; siblings keep their order in `classes`. A class is listed once."""
+    given = set(classes)
+    parent = {c: next((s for s in nearest_first(store, c)[1:] if s in given), None)
+              for c in classes}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for cls in classes:
+        children[parent[cls]].append(cls)
+    order: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    todo = [(c, 0) for c in reversed(children[None])]
+    while todo:
+        cls, depth = todo.pop()
+        order.append((cls, depth))
+        todo.extend((c, depth + 1) for c in reversed(children[cls]) if c not in seen)
+        seen.add(cls)
+    return order + [(c, 0) for c in classes if c not in seen]  # in a cycle, flat
 
 
 def class_pairs(store, sub: str, sup: str) -> str:

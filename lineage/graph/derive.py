@@ -8,20 +8,34 @@ pyoxigraph), or, for sparql: stores, one SPARQL update run by the server. Establ
 and acceptance events are not successions (their originals are founders or the institution
 itself): they give no edge.
 Traversal in the library reads the events themselves, so it can show status.
+
+The same graph carries the RDFS closure users expect from a SPARQL store, within lineage's
+own vocabulary: every `lin:` superclass type of each typed resource (`?x a lin:Institution`
+finds every centre, university...; `?e a lin:ChangeEvent` every conversion, merger...), and
+every `lin:` superproperty triple of lineage's own properties. Superclasses and
+superproperties from other vocabularies (org:Organization, prov:Activity, dcterms:source)
+are not materialised: they would add three times as many triples to every import
+(benchmarks/closure.py). The class and property trees are walked in Python
+(lineage.classes), not with `rdfs:subClassOf*` paths that engines read differently; a
+triple some other graph already states is not repeated, since the union default graph
+would then count it twice.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pyoxigraph as ox
 
-from ..namespaces import DERIVED_GRAPH, LIN, PENDING_STATUSES, SETTLED_STATUSES
+from .classes import superclasses, superproperties
+from ..namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, LIN, PENDING_STATUSES, RDF, SETTLED_STATUSES
 from ..store.local import Store
 
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
 
 _EVENT_EDGES = """
 WHERE {{
-  GRAPH {scope} {{ ?e a ?type }} VALUES ?type {{ {types} }}
+  GRAPH {scope} {{ ?e a ?type }} VALUES ?type {{ {types} }} {not_derived}
   GRAPH ?g2 {{ ?e lin:status ?status }} VALUES ?status {{ {statuses} }}
   GRAPH ?g3 {{ ?e org:originalOrganization ?o }}
   GRAPH ?g4 {{ ?e org:resultingOrganization ?r }}
@@ -29,11 +43,28 @@ WHERE {{
 
 _UNIT_EDGES = """
 WHERE {{
-  GRAPH {scope} {{ ?m a org:Membership }}
+  GRAPH {scope} {{ ?m a org:Membership }} {not_derived}
   GRAPH ?g2 {{ ?m org:role <{role}> }}
   GRAPH ?g3 {{ ?m org:member ?member }}
   GRAPH ?g4 {{ ?m org:organization ?unit }}
   FILTER NOT EXISTS {{ GRAPH ?g5 {{ ?m lin:until ?until }} }}
+}}"""
+
+#: Superclass types not stated in any other graph; (?t ?super) pairs from lineage.classes.
+_TYPE_CLOSURE = """
+WHERE {{
+  GRAPH {scope} {{ ?x a ?t }} {not_derived}
+  VALUES (?t ?super) {{ {pairs} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?super }} FILTER(?h != <{derived}>) }}
+}}"""
+
+#: Superproperty triples of lineage's own properties stated in the data (the shortcut edges'
+#: superproperties come with the edges themselves, see _with_superproperties).
+_PROPERTY_CLOSURE = """
+WHERE {{
+  GRAPH {scope} {{ ?s ?p ?o }} {not_derived}
+  VALUES (?p ?q) {{ {pairs} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?q ?o }} FILTER(?h != <{derived}>) }}
 }}"""
 
 _COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
@@ -47,25 +78,76 @@ def _iris(items) -> str:
     return " ".join(f"<{i}>" for i in sorted(items))
 
 
-def _rules(store, scope: str) -> list[tuple[str, str]]:
+#: Superclasses and superproperties are materialised when their IRI starts with this.
+CLOSURE_NAMESPACE = str(LIN)
+
+
+def _upwards(tree: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """The tree with only the ancestors the closure materialises."""
+    return {c: frozenset(s for s in ups if s.startswith(CLOSURE_NAMESPACE))
+            for c, ups in tree.items()}
+
+
+def _not_derived(scope: str) -> str:
+    """A filter keeping a graph variable off the derived graph (nothing for one named graph)."""
+    return f"FILTER({scope} != <{DERIVED_GRAPH}>)" if scope.startswith("?") else ""
+
+
+def _pairs(pairs) -> str:
+    return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs))
+
+
+def _with_superproperties(template: str, supers: dict[str, frozenset[str]]) -> str:
+    """A shortcut-edge template with a triple for each superproperty of its edges added (not
+    the shortcut edges among them, which their own rules give: a conversion's
+    lin:convertedInto edge comes with its lin:succeededBy)."""
+    shortcuts = {str(p) for p in DERIVED_PROPERTIES}
+    more = [f"{s} <{q}> {o}" for s, p, o in (t.split() for t in template.split(" . "))
+            for q in sorted(supers.get(p[1:-1], ())) if q not in shortcuts]
+    return " . ".join([template, *more])
+
+
+def _closure_rules(store, scope: str, with_types: bool = True) -> list[tuple[str, str]]:
+    """The superproperty triples (and, `with_types`, the superclass types) implied by the data
+    in `scope`."""
+    types = [(c, s) for c, ups in _upwards(superclasses(store)).items() for s in ups]
+    types = types if with_types else []
+    props = [(p, q) for p, ups in _upwards(superproperties(store)).items() if p.startswith(str(LIN))
+             for q in ups]
+    rules = []
+    if types:
+        rules.append((f"?x <{RDF.type}> ?super", _TYPE_CLOSURE.format(
+            scope=scope, not_derived=_not_derived(scope), pairs=_pairs(types),
+            derived=DERIVED_GRAPH)))
+    if props:
+        rules.append(("?s ?q ?o", _PROPERTY_CLOSURE.format(
+            scope=scope, not_derived=_not_derived(scope), pairs=_pairs(props),
+            derived=DERIVED_GRAPH)))
+    return rules
+
+
+def _rules(store, scope: str, with_types: bool = True) -> list[tuple[str, str]]:
     """(triple template, WHERE clause) of each kind of shortcut edge implied by the events and
-    memberships in `scope` (a graph variable for all graphs, or one graph IRI)."""
+    memberships in `scope` (a graph variable for all graphs, or one graph IRI), each edge with
+    its superproperty triples, then the closure rules (the type closure only `with_types`)."""
     lineage_types = _subclasses(store, LIN.ChangeEvent) - _subclasses(store, LIN.Establishment) \
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
     mergers = _subclasses(store, LIN.Merger)
     settled, pending = _iris(SETTLED_STATUSES), _iris(PENDING_STATUSES)
+    supers, not_derived = _upwards(superproperties(store)), _not_derived(scope)
     rules = []
     for types, statuses, template in (
             (lineage_types, settled, f"?o <{LIN.succeededBy}> ?r . ?r <{LIN.precededBy}> ?o"),
             (conversions, settled, f"?o <{LIN.convertedInto}> ?r"),
             (mergers, settled, f"?o <{LIN.mergedInto}> ?r"),
             (lineage_types, pending, f"?o <{LIN.pendingSuccessor}> ?r")):
-        rules.append((template, _EVENT_EDGES.format(scope=scope, types=_iris(types),
-                                                   statuses=statuses)))
+        rules.append((_with_superproperties(template, supers), _EVENT_EDGES.format(
+            scope=scope, types=_iris(types), statuses=statuses, not_derived=not_derived)))
     for role, edge in ((LIN.SupportingUnit, LIN.supportingUnit), (LIN.ManagingUnit, LIN.managingUnit)):
-        rules.append((f"?member <{edge}> ?unit", _UNIT_EDGES.format(role=role, scope=scope)))
-    return rules
+        rules.append((_with_superproperties(f"?member <{edge}> ?unit", supers),
+                      _UNIT_EDGES.format(role=role, scope=scope, not_derived=not_derived)))
+    return rules + _closure_rules(store, scope, with_types)
 
 
 def derive_update(store, scope: str = "?g1") -> str:
@@ -82,9 +164,51 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
         return
     graph = ox.NamedNode(str(DERIVED_GRAPH))
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-             for template, where in _rules(store, scope)
+             for template, where in _rules(store, scope, with_types=False)
              for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
+    quads.extend(_type_closure(store, scope, graph))
     store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)] if rebuild else ())
+
+
+def _type_closure(store: Store, scope: str, graph) -> list:
+    """The superclass types of every resource typed in `scope`, in Python: the same rule as
+    _TYPE_CLOSURE, which the engine ran several times slower (a NOT EXISTS per candidate)."""
+    supers = {c: ups for c, ups in _upwards(superclasses(store)).items() if ups}
+    wanted = {s for ups in supers.values() for s in ups}
+    if not supers:
+        return []
+    stated: dict = defaultdict(set)
+    mine, elsewhere = _stated_types(scope, set(supers) | wanted, wanted)
+    for t in store.construct(mine):
+        stated[t.subject].add(t.object.value)
+    for t in (store.construct(elsewhere) if elsewhere else ()):
+        if t.subject in stated:
+            stated[t.subject].add(t.object.value)
+    rdf_type, classes = ox.NamedNode(str(RDF.type)), {c: ox.NamedNode(c) for c in wanted}
+    above: dict[frozenset, list] = {}  # a set of stated types -> the classes it implies
+    quads = []
+    for x, types in stated.items():
+        key = frozenset(types)
+        if key not in above:
+            implied = set().union(*(supers.get(t, ()) for t in key)) - key
+            above[key] = [classes[c] for c in sorted(implied)]
+        quads.extend(ox.Quad(x, rdf_type, c, graph) for c in above[key])
+    return quads
+
+
+def _stated_types(scope: str, classes: set[str], supers: set[str]) -> tuple[str, str | None]:
+    """CONSTRUCT queries of the stated types among `classes` in `scope` and, for one graph,
+    of the superclasses other graphs state (whoever they are about: few are stated, so this
+    reads little), which the closure must not repeat."""
+    def among(kinds: set[str]) -> str:
+        return f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(kinds))}))"
+
+    mine = (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ GRAPH {scope} {{ ?x a ?t }} "
+            f"{_not_derived(scope)} {among(classes)} }}")
+    if scope.startswith("?"):
+        return mine, None
+    return mine, (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ GRAPH ?g {{ ?x a ?t }} "
+                  f"FILTER(?g NOT IN (<{DERIVED_GRAPH}>, {scope})) {among(supers)} }}")
 
 
 def derive(store) -> int:

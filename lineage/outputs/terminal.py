@@ -197,7 +197,10 @@ def render_info(info: Info) -> str:
         lines.append(f"query barrier: {info.query_barrier}"
                      + (" (below the SPARQL guard)" if info.query_barrier != "guard only" else ""))
     lines.append("")
-    lines.append(table(["class", "count"], [[c.label, str(c.count)] for c in info.class_counts]))
+    lines.append(table(["class (narrower classes indented)", "count"],
+                       [["  " * c.depth + c.label, str(c.count)] for c in info.class_counts]))
+    if any(c.depth for c in info.class_counts):
+        lines.append("(a class counts its narrower classes too)")
     total = sum(info.confidence.values())
     if total:
         lines.append("")

@@ -12,7 +12,8 @@ from rdflib.term import Node
 from ..store.local import Store
 from . import engine
 from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, check,
-                    explain_syntax_error, substitute)
+                    substitute)
+from .hints import explain_syntax_error, unknown_terms
 from .results import FORMATS, QueryResult, RowDecoder, render
 from .worker import (EngineSyntaxError, Limits, QueryBusy, QueryLimitExceeded, QueryTimeout,
                      SandboxUnavailable, run_in_worker)
@@ -29,6 +30,7 @@ def run_query(store: Store, text: str, limits: Limits = Limits(),
 
     `bindings` pre-bind variables (canned-query parameters): each term is written into the
     query in SPARQL syntax (see guard.substitute) and the result is checked like any query.
+    The result's `warnings` name `lin:` terms the ontology does not define (see hints).
     """
     text = substitute(text, bindings or {})
     checked: CheckedQuery = check(text)
@@ -40,4 +42,4 @@ def run_query(store: Store, text: str, limits: Limits = Limits(),
     except EngineSyntaxError as exc:
         raise explain_syntax_error(str(exc), text) from None
     return QueryResult(checked.kind, raw.variables, raw.rows, raw.boolean, raw.truncated,
-                       raw.seconds)
+                       raw.seconds, unknown_terms(checked.text))

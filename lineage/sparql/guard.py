@@ -23,7 +23,6 @@ either reading is refused. This costs well under a millisecond (rdflib's parser 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -254,32 +253,3 @@ def _update_name(word: str, following: str) -> str:
     return word
 
 
-#: rdflib's SPARQL grammar (pyparsing) is not thread-safe: one parse at a time.
-_RDFLIB_PARSER = threading.Lock()
-_ENGINE_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
-
-
-def explain_syntax_error(engine_message: str, text: str) -> QueryError:
-    """A clear error for a query the engine could not parse.
-
-    The engine names the furthest place its grammar tried, often the end of the query, so
-    rdflib's parser, which stops at the offending token, is asked first (only on this error
-    path, where its 15-60 ms do not matter); the engine's position is the fallback."""
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    with _RDFLIB_PARSER:
-        try:
-            parseQuery(text)
-        except ParseException as exc:
-            message = str(exc.msg) or "unexpected input"
-            return QuerySyntaxError(message[0].lower() + message[1:], exc.lineno, exc.col, text)
-        except Exception:  # noqa: BLE001 - rdflib failing otherwise says nothing useful here
-            pass
-    match = _ENGINE_POSITION.search(engine_message)
-    if match is None:
-        return QueryError(f"SPARQL syntax error: {engine_message}")
-    detail = " ".join(match.group(3).split())
-    detail = detail if len(detail) <= 160 else detail[:157] + "..."
-    return QuerySyntaxError(f"the engine reports: {detail}", int(match.group(1)),
-                            int(match.group(2)), text)

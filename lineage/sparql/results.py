@@ -58,6 +58,7 @@ class QueryResult:
     boolean: bool | None = None
     truncated: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # e.g. lin: terms the ontology lacks
 
     def bindings(self) -> list[dict[str, Node]]:
         """Each row as a mapping from variable name to its bound term (unbound names left out)."""
