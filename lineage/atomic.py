@@ -10,10 +10,32 @@ import os
 import secrets
 from pathlib import Path
 
+from .errors import InputError
+
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Replace `path` with `data` in one step; on any failure the previous file stays intact."""
-    target = Path(path)
+    """Replace `path` with `data` in one step; on any failure the previous file stays intact.
+    A place that cannot be written (no such folder, a folder in the way, no permission) is an
+    InputError naming it, so every command reports a bad output path the same way (exit 2)."""
+    try:
+        return _replace(Path(path), data)
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
+
+
+def make_folder(path: str | os.PathLike) -> Path:
+    """Create an output folder (and its parents), or an InputError naming it."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder: {exc.strerror or exc}",
+                         file=str(path)) from None
+    return Path(path)
+
+
+def _replace(target: Path, data: bytes) -> Path:
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     mode = _mode_of(target)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

@@ -645,14 +645,14 @@ def export(obj: Context, fmt, output, include_derived, include_ontology, as_of, 
       lineage export --format csv -o tables/
       lineage export --format gexf --as-of 2020 -o system-2020.gexf
     """
-    from .atomic import write_atomic
+    from .atomic import make_folder, write_atomic
 
     if fmt == "csv":
         folder = _csv_folder(output)
     data = obj.lineage().export(fmt, include_derived, include_ontology, as_of,
                                 raw_cells=raw_cells, bom=not no_bom)
     if fmt == "csv":
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         for name, content in data.items():
             click.echo(write_atomic(folder / name, content))
         return

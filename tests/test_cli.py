@@ -179,3 +179,21 @@ def test_info_reuses_the_validation_state_of_the_unchanged_bundled_graph(run, tm
     assert "validation: 7 violation(s)" in run("info").output  # the cache is what was read
     with_data = run("--data", fixture_path("cli", "broken-shape.ttl"), "info").output
     assert "validation: 2 violation(s)" in with_data  # extra files: always checked afresh
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--format", "ttl", "-o", "{missing}/graph.ttl"],
+    ["export", "--format", "csv", "-o", "{missing}/under/a/file"],
+    ["render", "-o", "{missing}/view.html"],
+    ["figure", "National ASIC System Engineering Technology Research Center", "-o",
+     "{missing}/figure.svg"],
+    ["audit", "-n", "2", "-o", "{missing}/audit.csv"],
+])
+def test_an_output_path_that_cannot_be_written_is_exit_2_everywhere(run, tmp_path, command):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    args = [part.format(missing=blocker) for part in command]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert str(blocker) in result.stderr and "internal error" not in result.stderr
+    assert list(tmp_path.iterdir()) == [blocker]  # nothing half-written beside it

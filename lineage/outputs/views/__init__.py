@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ...gcpause import paused_gc
 from ...atomic import write_atomic
-from ...errors import InputError, UsageError
+from ...errors import UsageError
 from ...model import InstitutionRef
 from ...store.local import Store
 from . import build as _build
@@ -89,12 +89,7 @@ def write_view(path: str | os.PathLike, html: str) -> Path:
     """Write a page as UTF-8 (never the locale's encoding), atomically: a failure leaves any
     previous file as it was. Raises InputError when the path cannot be written."""
     target = Path(path)
-    try:
-        return write_atomic(target, html.encode("utf-8"))
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=str(target)) from None
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(target)) from None
+    return write_atomic(target, html.encode("utf-8"))
 
 
 def default_filename(focus: InstitutionRef | None = None, lineage: InstitutionRef | None = None,
