@@ -61,11 +61,6 @@ PREFIXES: dict[str, str] = {
     "audit": str(AUDIT),
 }
 
-#: Lineage statuses whose events make a settled succession (lin:succeededBy).
-SETTLED_STATUSES = (LIN.Approved, LIN.Completed)
-#: Statuses of events that are not (yet) settled (lin:pendingSuccessor).
-PENDING_STATUSES = (LIN.Planned, LIN.Applied, LIN.InProgress)
-
 #: Events that found or accept an institution: their originals are founders, lead units or
 #: the institution itself, not predecessors, so they are not lineage hops.
 NON_LINEAGE_EVENTS = (LIN.Establishment, LIN.Acceptance)

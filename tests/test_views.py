@@ -462,7 +462,7 @@ def test_a_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch, f
         monkeypatch.setattr("lineage.atomic.os.fdopen", _failing_fdopen(after=5))
     else:
         monkeypatch.setattr(f"lineage.atomic.os.{failing}", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="cannot write"):  # exit 2, the path named
         write_atomic(target, b"new view that is long enough")
     assert target.read_bytes() == b"previous view"
     assert [p.name for p in tmp_path.iterdir()] == ["view.html"], "temp file not cleaned up"

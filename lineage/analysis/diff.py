@@ -13,7 +13,8 @@ from ..errors import UsageError
 from ..labels import LabelChooser
 from ..graph.existence import ended_by, happened_by, lifespans, started_by
 from ..model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
-from ..namespaces import LIN, PENDING_STATUSES, expand, shorten
+from .. import vocabulary
+from ..namespaces import LIN, expand, shorten
 from .network import ALL_MEMBERSHIPS, all_institutions, within
 from ..graph.sources import chunks, citations, values
 
@@ -23,7 +24,7 @@ PROGRAMMES = (("lin:NationalTechnologyInnovationCenter", "NTIC"),
               ("lin:NationalEngineeringResearchCenter", "NERC"),
               ("lin:NationalEngineeringLaboratory", "NEL"))
 
-_PENDING = {shorten(str(s)) for s in PENDING_STATUSES}
+_PENDING = {s.value for s in vocabulary.PENDING}
 
 _EVENTS = """
 SELECT ?e ?type ?status ?date ?confidence WHERE {{

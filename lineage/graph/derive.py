@@ -28,7 +28,8 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .classes import superclasses, superproperties
-from ..namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, LIN, PENDING_STATUSES, RDF, SETTLED_STATUSES
+from .. import vocabulary
+from ..namespaces import DERIVED_GRAPH, DERIVED_PROPERTIES, LIN, RDF
 from ..store.local import Store
 
 _SUBCLASSES = "SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{base}> }}"
@@ -134,7 +135,8 @@ def _rules(store, scope: str, with_types: bool = True) -> list[tuple[str, str]]:
         - _subclasses(store, LIN.Acceptance)
     conversions = _subclasses(store, LIN.Conversion)
     mergers = _subclasses(store, LIN.Merger)
-    settled, pending = _iris(SETTLED_STATUSES), _iris(PENDING_STATUSES)
+    settled = _iris([s.iri for s in vocabulary.SETTLED])
+    pending = _iris([s.iri for s in vocabulary.PENDING])
     supers, not_derived = _upwards(superproperties(store)), _not_derived(scope)
     rules = []
     for types, statuses, template in (

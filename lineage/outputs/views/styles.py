@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ...namespaces import LIN, PENDING_STATUSES, SETTLED_STATUSES, shorten
+from ... import vocabulary
+from ...namespaces import LIN, shorten
+from ...vocabulary import Status
 
 
 def _name(term) -> str:
@@ -147,24 +149,20 @@ OTHER_ROLE = RelationStyle("other-role", "membership", "other role", "其他角�
 
 #: Event statuses as the filters group them (pending = not a settled succession).
 STATUSES: tuple[StatusStyle, ...] = (
-    StatusStyle("settled", "approved or completed", tuple(map(_name, SETTLED_STATUSES)),
+    StatusStyle("settled", "approved or completed", tuple(s.value for s in vocabulary.SETTLED),
                 False, 2.5, None),
     StatusStyle("pending", "pending: planned, applied, in progress (dashed)",
-                tuple(map(_name, PENDING_STATUSES)), (8, 6), 2.5, None),
+                tuple(s.value for s in vocabulary.PENDING), (8, 6), 2.5, None),
     StatusStyle("closed", "rejected or withdrawn (dotted, grey)",
-                (_name(LIN.Rejected), _name(LIN.Withdrawn)), (2, 6), 1.5, "#B0B0B0"),
+                (Status.REJECTED.value, Status.WITHDRAWN.value), (2, 6), 1.5, "#B0B0B0"),
     StatusStyle("unknown", "status not given", (), (12, 4, 2, 4), 2.0, None),
 )
 
 MEMBERSHIP_STATUS = "membership"
 MEMBERSHIP_WIDTH = 1.2
 
-STATUS_LABELS = {_name(LIN[local]): label for local, label in (
-    ("Planned", "planned"), ("Applied", "applied"), ("InProgress", "in progress"),
-    ("Approved", "approved"), ("Completed", "completed"), ("Rejected", "rejected"),
-    ("Withdrawn", "withdrawn"))}
+STATUS_LABELS = {status.value: status.label for status in Status}
 
-_TYPE_BY_IRI = {t.iri: t for t in TYPES if t.iri}
 _RELATION_BY_KEY = {r.key: r for r in RELATIONS}
 _STATUS_BY_NAME = {s: group for group in STATUSES for s in group.statuses}
 
