@@ -491,9 +491,8 @@ class Lineage:
         from .curation.reconcile import reconcile, review_rows
 
         listing = read_list(list_file, source)
-        if status and not _status_ok(status):
-            raise UsageError(f"--status {status!r}: expected planned, applied, inprogress, "
-                             "approved, completed, rejected or withdrawn")
+        if status:
+            Status.coerce(status)  # a ValueError naming the accepted statuses
         rows = review_rows(reconcile(self.store, listing, status), listing, status)
         return Review(str(list_file), rows, listing.unknown_columns)
 
@@ -503,7 +502,7 @@ class Lineage:
         from .curation import link
 
         if dump_date and parse_user_date(dump_date) and len(dump_date) != 10:
-            raise UsageError("--dump-date: give the day, YYYY-MM-DD")
+            raise UsageError("dump_date: give the day, YYYY-MM-DD")
         readers = {"ror": link.read_ror, "wikidata": link.read_wikidata}
         if registry not in readers:
             raise UsageError(f"unknown registry {registry!r}; expected ror or wikidata")
@@ -545,12 +544,6 @@ def _check_depth(depth: int | None) -> None:
     """A hop count must be 0 or more."""
     if depth is not None and depth < 0:
         raise BadValueError(f"depth must be 0 or more, not {depth}")
-
-
-def _status_ok(text: str) -> bool:
-    from .curation.review import status_name
-
-    return bool(status_name(text))
 
 
 class Review:
