@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from ..ingest.mapping import _real_date
 from ..ingest.problems import Problem
 from ..model import SourceRef
-from ..namespaces import AUDIT, LIN, expand, shorten
+from ..namespaces import AUDIT, DERIVED_GRAPH, LIN, expand, shorten
 from ..graph.sources import citations, values
 from ..store.local import Store, to_oxigraph
 
@@ -36,11 +36,13 @@ _FACTS = """SELECT DISTINCT ?x WHERE {
   ?x dcterms:source ?s .
   FILTER NOT EXISTS { ?x a ?t . %(sources)s FILTER NOT EXISTS { ?x a lin:PolicyDocument } }
 }"""
+#: What the sources state about each fact (not the closure the derived graph adds).
 _DESCRIBE = """SELECT ?x ?p ?o ?ol WHERE {{ VALUES ?x {{ {values} }}
   VALUES ?p {{ rdf:type rdfs:label org:member org:organization org:role lin:status dcterms:date
               org:originalOrganization org:resultingOrganization lin:indicator lin:value
               lin:refPeriod lin:established lin:population }}
-  ?x ?p ?o OPTIONAL {{ ?o rdfs:label ?ol FILTER(LANGMATCHES(LANG(?ol), "en")) }} }}"""
+  GRAPH ?g {{ ?x ?p ?o }} FILTER(?g != <%s>)
+  OPTIONAL {{ ?o rdfs:label ?ol FILTER(LANGMATCHES(LANG(?ol), "en")) }} }}""" % DERIVED_GRAPH
 _VERDICTS = """SELECT ?fact ?verdict WHERE { ?a a lin:AuditVerdict ; lin:auditedFact ?fact ; lin:verdict ?verdict }"""
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..graph.search import _NAMES, _TYPES
-from ..graph.classes import among, superclasses
+from ..graph.classes import among, most_specific, superclasses
 from ..ingest.mapping import slugify
 from ..namespaces import INST, LIN, shorten
 from ..store.local import Store
@@ -75,6 +75,10 @@ class GraphIndex:
         for iri, type_ in store.select_plain(_TYPES.format(types=types_filter)):
             index.types[str(iri)].add(str(type_))
         index.supers = superclasses(store)
+        # only the most specific types: the derived graph also states every superclass, and
+        # a broad one (lin:Institution) would fit any wanted class and let look-alikes through
+        for iri, found in index.types.items():
+            index.types[iri] = set(most_specific(found, index.supers))
         for member, unit, role in store.select_plain(_MEMBERSHIPS):
             index.units[(str(member), shorten(str(role)))].add(str(unit))
         index.event_pairs = {(str(o), str(r)) for o, r in store.select_plain(_EVENT_PAIRS)}
