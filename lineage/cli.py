@@ -64,13 +64,19 @@ def reports_errors(command):
     return wrapper
 
 
-_FLAGS = {"timeout": "--timeout"}
+#: What the CLI adds to an error whose parameter it sets with a flag (the library names none).
+_FLAG_HINTS = {
+    "timeout": "raise the limit with --timeout",
+    "strict_sandbox": "--strict-sandbox (or LINEAGE_STRICT_SANDBOX=1) is on",
+    "replace": "use --replace to replace what they added",
+    "data": "--data is for the in-memory store; use `lineage --store SPEC import FILE...`",
+}
 
 
 def _flag_hint(exc: Exception) -> str:
-    """The command-line flag that lifts a limit the library reports (its messages name none)."""
-    flag = _FLAGS.get(getattr(exc, "limit", None) or "")
-    return f" (raise the limit with {flag})" if flag else ""
+    """The command-line way to lift or explain an error the library reports by parameter."""
+    hint = _FLAG_HINTS.get(getattr(exc, "parameter", None) or "")
+    return f" ({hint})" if hint else ""
 
 
 def emit_json(value) -> None:

@@ -11,9 +11,9 @@ class LineageError(Exception):
     http_status = 400
     #: seconds after which the same request may pass (a busy server), or None
     retry_after: int | None = None
-    #: the parameter whose limit this error reports (e.g. "timeout"), for interfaces to name
-    #: their own way of raising it
-    limit: str | None = None
+    #: the parameter that lifts or explains this error ("timeout", "replace", ...), for the
+    #: interfaces to name their own way of setting it (a CLI flag, a form field)
+    parameter: str | None = None
 
 
 class InputError(LineageError):

@@ -33,6 +33,16 @@ def overview(browser, run, tmp_path):
     return load(browser, render(run, tmp_path, "all.html", "render"))
 
 
+def lineage_hops() -> int:
+    """The lineage events (with an original and a result) of the bundled graph, by SPARQL."""
+    from lineage import Lineage
+
+    query = """SELECT (COUNT(*) AS ?n) WHERE { ?e a lin:ChangeEvent ;
+      org:originalOrganization ?o ; org:resultingOrganization ?r .
+      FILTER NOT EXISTS { ?e a lin:Establishment } FILTER NOT EXISTS { ?e a lin:Acceptance } }"""
+    return int(Lineage.open().query(query).rows[0][0])
+
+
 def hops(view) -> list[tuple[int, int]]:
     return [(e["from"], e["to"]) for e in view.data["edges"] if "event" in e]
 
@@ -54,7 +64,7 @@ def test_the_overview_shows_every_lineage_event_and_no_label_overlaps(overview):
     assert view.errors == [] and view.blocked == []
     box = view.page.locator("#graph").bounding_box()
     ends = view.page.evaluate(HOP_ENDS, [list(h) for h in hops(view)])
-    assert len(ends) == 5, "the bundled graph has five lineage hops"
+    assert len(ends) == lineage_hops() > 0, "every lineage hop of the bundled graph is in the view"
     for a, b in ends:
         for end in (a, b):
             assert end["drawn"], "a lineage event's party is folded away"

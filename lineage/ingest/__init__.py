@@ -246,7 +246,8 @@ def _graph_conflicts(store: Store, graphs: dict[Path, str], replace: bool) -> li
         seen[graph] = path
         if graph in existing and not replace:
             problems.append(Problem(str(path), "a file of this name was imported before; "
-                                               "import with replace to replace what it added"))
+                                               "import with replace to replace what it added",
+                                    parameter="replace"))
     return problems
 
 

@@ -84,8 +84,10 @@ def open_store(spec: str | None, data: Sequence[str | Path] = (), bundled: bool 
         derive(store)
         return store, names
     if data:
-        raise UsageError("data files are added for one session of the in-memory store only; "
-                         f"to add them to {spec}, import them into it")
+        error = UsageError("data files are added for one session of the in-memory store only; "
+                           f"to add them to {spec}, import them into it")
+        error.parameter = "data"
+        raise error
     store = _open_on_disk(parsed, writable)
     return store, graph_names(store)
 

@@ -15,6 +15,7 @@ class Problem:
     column: str | int | None = None  # a CSV/YAML column name, or an RDF column number
     value: str | None = None
     line: int | None = None  # RDF line
+    parameter: str | None = None  # the import parameter that would lift it ("replace")
 
     def __str__(self) -> str:
         if self.line is not None:
@@ -32,6 +33,7 @@ class ImportRefused(InputError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+        self.parameter = next((p.parameter for p in problems if p.parameter), None)
         if len(problems) == 1:
             super().__init__(str(problems[0]))
             return

@@ -68,7 +68,7 @@ def default_pool_size(memory_mb: int = Limits.memory_mb) -> int:
 class QueryTimeout(QueryError):
     """The query ran out of time (the same query may pass on a quieter server)."""
 
-    limit = "timeout"
+    parameter = "timeout"
     http_status = 503
 
 
@@ -86,7 +86,9 @@ class QueryBusy(QueryError):
 
 
 class SandboxUnavailable(QueryError):
-    """--strict-sandbox: the worker could hold no barrier below the guard."""
+    """strict_sandbox: the worker could hold no barrier below the guard."""
+
+    parameter = "strict_sandbox"
 
     def __init__(self) -> None:
         super().__init__("query refused: the strict sandbox is on and no barrier below the query "
