@@ -279,3 +279,44 @@ def virtuoso(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+#: The slow tests, by file or by test (without parameters): real servers, browsers, big
+#: imports, memory caps, many threads, wheels, and one pySHACL run per shape fixture. CI runs
+#: everything; `python -m pytest -m "not slow"` is the quick loop for contributors.
+SLOW = {
+    "test_remote_servers.py", "test_views_browser.py", "test_views_overview_browser.py",
+    "test_query_page_browser.py", "test_notebook_browser.py", "test_notebook.py",
+    "test_packaging.py",
+    "test_stores.py::test_a_million_triples_import_then_trace_without_rereading",
+    "test_stores.py::test_disk_store_is_filled_once_then_opened_read_only",
+    "test_server.py::test_eight_clients_for_thirty_seconds",
+    "test_server.py::test_fifty_idle_connections_do_not_stop_a_real_client",
+    "test_server.py::test_a_full_pool_answers_503_with_retry_after",
+    "test_sparql_workers.py::test_memory_cap_on_disk_then_the_next_query_works",
+    "test_sparql_workers.py::test_eight_threads_on_disk_get_the_serial_answers",
+    "test_sparql_limits.py::test_eight_threads_get_the_serial_answers",
+    "test_ingest.py::test_derived_shortcut_edges_in_input_are_refused",
+    "test_ingest.py::test_a_reused_row_id_with_different_content_is_refused_not_merged",
+    "test_ingest.py::test_a_killed_replace_leaves_the_old_graph_or_the_new_never_neither",
+    "test_ingest.py::test_random_imports_replaces_and_failures_leave_what_succeeded",
+    "test_cli.py::test_info_reuses_the_validation_state_of_the_unchanged_bundled_graph",
+    "test_cli.py::test_validate_bundled_graph_exits_zero",
+    "test_cli.py::test_validate_broken_file_reports_each_violation",
+    "test_api_notebook.py::test_validate_files_leaves_the_store_as_it_was",
+    "test_export.py::test_a_killed_export_never_leaves_a_partial_file",
+    "test_export.py::test_exports_are_deterministic_across_processes",
+    "test_reconcile.py::test_accepted_review_imports_sourced_data_that_validates_and_rematches",
+    "test_reconcile.py::test_cli_reconcile_then_import_into_a_store",
+    "test_backends.py::test_validate_passes",
+    "test_trace.py::test_long_chain_traces_without_recursion",
+    "test_shapes.py::test_valid_fixture_conforms",
+    "test_shapes.py::test_invalid_fixture_fails_only_its_shape",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.nodeid.split("/")[-1]
+        if name.split("::")[0] in SLOW or name.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
