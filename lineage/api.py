@@ -70,6 +70,9 @@ class Lineage:
         self.graph_names = graph_names  # named-graph IRI -> file it came from
         self.strict_sandbox = strict_sandbox
         self._index: NameIndex | None = None
+        self._pool_size: int | None = None  # query workers (None: from cores and memory)
+        self._queue_wait: float | None = None
+        self._engine_ready = False
 
     @classmethod
     def open(cls, store: str | None = None, data: Sequence[str | Path] = (),
@@ -82,12 +85,22 @@ class Lineage:
         `strict_sandbox` refuses user queries where no barrier below the guard holds;
         `query_workers` caps how many user queries run at once (default: from cores and
         memory) and `queue_wait` how long one waits for its turn (default: as long as it takes)."""
+        target, names = open_store(store, data, bundled, writable)
+        opened = cls(target, names, strict_sandbox)
+        opened._pool_size, opened._queue_wait = query_workers, queue_wait
+        return opened
+
+    def _query_engine(self):
+        """The query layer, set up for this store on first use (trace, search and show never
+        pay for importing it)."""
         from .sparql import engine
         from .sparql.worker import PoolSettings
 
-        target, names = open_store(store, data, bundled, writable)
-        engine.configure(target, PoolSettings(query_workers, queue_wait, strict=strict_sandbox))
-        return cls(target, names, strict_sandbox)
+        if not self._engine_ready:
+            engine.configure(self.store, PoolSettings(self._pool_size, self._queue_wait,
+                                                      strict=self.strict_sandbox))
+            self._engine_ready = True
+        return engine
 
     @classmethod
     def from_rdflib(cls, data: "Graph | Dataset", ontology: bool = True,
@@ -120,11 +133,10 @@ class Lineage:
     def close(self) -> None:
         """Stop the query workers and release the store (an on-disk store's lock); calling
         it again does nothing."""
-        from .sparql import engine
-
         if self.store is not None and not getattr(self, "_closed", False):
             self._closed = True
-            engine.stop(self.store)
+            if self._engine_ready:
+                self._query_engine().stop(self.store)
             self.store.close()
 
     def __enter__(self) -> "Lineage":
@@ -358,15 +370,13 @@ class Lineage:
     def query_barrier(self) -> str:
         """Which barrier below the guard keeps a user's query off the network: 'network
         namespace + seccomp', one of them, or 'guard only'."""
-        from .sparql import engine, sandbox
+        from .sparql import sandbox
 
-        return sandbox.describe(engine.barriers(self.store))
+        return sandbox.describe(self._query_engine().barriers(self.store))
 
     def queries_refused_by_strict_sandbox(self) -> bool:
         """Whether `strict_sandbox` refuses every user query here (no barrier below the guard)."""
-        from .sparql import engine
-
-        return self.strict_sandbox and not engine.barriers(self.store)
+        return self.strict_sandbox and not self._query_engine().barriers(self.store)
 
     def _validation_state(self) -> tuple[bool, int, int]:
         """(conforms, violations, warnings); for the untouched bundled graph in memory, taken
@@ -393,6 +403,7 @@ class Lineage:
         from .analysis.diff import institution_refs
         from .sparql import Limits, run_query
 
+        self._query_engine()
         result = run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings,
                            strict=self.strict_sandbox)
         result.labeller = lambda iris: institution_refs(self.store, iris)
