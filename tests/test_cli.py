@@ -197,3 +197,18 @@ def test_an_output_path_that_cannot_be_written_is_exit_2_everywhere(run, tmp_pat
     assert result.exit_code == 2, result.output
     assert str(blocker) in result.stderr and "internal error" not in result.stderr
     assert list(tmp_path.iterdir()) == [blocker]  # nothing half-written beside it
+
+
+def test_a_validation_cache_that_cannot_be_written_is_skipped(tmp_path, monkeypatch):
+    # the folder can be made but the file cannot be written (a read-only home, a full disk):
+    # write_atomic reports that as an InputError, which the cache must skip like an OSError
+    import lineage.atomic
+    from lineage.graph import validation_cache
+
+    def refuse(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(lineage.atomic, "_replace", refuse)
+    validation_cache.write("k" * 32, True, 0, 0)  # no error
+    assert list((tmp_path / "lineage").iterdir()) == []

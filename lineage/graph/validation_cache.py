@@ -35,11 +35,12 @@ def read(key: str) -> tuple[bool, int, int] | None:
 def write(key: str, conforms: bool, violations: int, warnings: int) -> None:
     """Store a result; a cache that cannot be written (read-only home) is simply skipped."""
     from ..atomic import write_atomic
+    from ..errors import InputError
 
     try:
         target = _cache_file(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         data = {"conforms": conforms, "violations": violations, "warnings": warnings}
         write_atomic(target, json.dumps(data).encode("utf-8"))
-    except OSError:
+    except (OSError, InputError):  # write_atomic reports an unwritable place as InputError
         pass

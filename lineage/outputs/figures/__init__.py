@@ -103,13 +103,7 @@ def check_output(path: str | os.PathLike) -> Path:
 def write_figure(path: str | os.PathLike, data: bytes) -> Path:
     """Write figure bytes atomically: a failure leaves any previous file as it was.
     Raises InputError naming the path when it cannot be written."""
-    target = check_output(path)
-    try:
-        return write_atomic(target, data)
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=str(target)) from None
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(target)) from None
+    return write_atomic(check_output(path), data)
 
 
 def default_filename(root: InstitutionRef | None = None, focus: InstitutionRef | None = None,
