@@ -155,20 +155,7 @@ def plan(store: Store, root: InstitutionRef | None = None, focus: InstitutionRef
          labels: str = EN) -> FigurePlan:
     """Pick what to draw (one lineage, a neighbourhood, or every institution in a lineage
     event), apply as-of (or a diff's TO date), and gather dates, labels and sources."""
-    if root is not None:
-        selection = views.one_lineage(store, root)
-    elif focus is not None:
-        selection = views.neighbourhood(store, focus, depth)
-    else:
-        selection = _lineage_part(store)
-    selection = views.with_lifespans(store, selection)
-    if as_of is not None:
-        selection = views.as_of(selection, as_of)
-    if focus is not None:
-        selection = views.prune_neighbourhood(selection, depth)
-    if root is not None:
-        selection = views.with_party_details(store, views.prune_lineage(selection))
-        selection = views.with_lifespans(store, selection)
+    selection = views.select(store, root, focus, depth, as_of, _lineage_part)
     if root is None and focus is None:
         selection.nodes &= _parties(selection, as_of)
     title = _title(selection, labels, focus is not None, depth)

@@ -56,20 +56,7 @@ def build_view(store: Store, focus: InstitutionRef | None = None, depth: int = 1
 def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
                       lineage: InstitutionRef | None, as_of: str | None, layout: str,
                       diff_from: str | None = None) -> View:
-    if lineage is not None:
-        selection = _build.one_lineage(store, lineage)
-    elif focus is not None:
-        selection = _build.neighbourhood(store, focus, depth)
-    else:
-        selection = _build.whole(store)
-    selection = _build.with_lifespans(store, selection)
-    if as_of is not None:
-        selection = _build.as_of(selection, as_of)
-    if focus is not None:
-        selection = _build.prune_neighbourhood(selection, depth)
-    if lineage is not None:
-        selection = _build.with_party_details(store, _build.prune_lineage(selection))
-        selection = _build.with_lifespans(store, selection)
+    selection = _build.select(store, lineage, focus, depth, as_of, _build.whole)
     return _build.build(store, selection, layout, as_of, diff_from)
 
 

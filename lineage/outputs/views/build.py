@@ -138,6 +138,28 @@ def one_lineage(store: Store, root: InstitutionRef) -> Selection:
                      projected=members)
 
 
+def select(store: Store, lineage: InstitutionRef | None, focus: InstitutionRef | None,
+           depth: int, when: str | None, everything) -> Selection:
+    """What a view or a figure shows: one `lineage` (both directions), the neighbourhood of
+    `focus` (`depth` hops), or with neither `everything(store)`; with lifespans, cut to the
+    date `when` (see as_of), pruned, and the lineage's parties described."""
+    if lineage is not None:
+        selection = one_lineage(store, lineage)
+    elif focus is not None:
+        selection = neighbourhood(store, focus, depth)
+    else:
+        selection = everything(store)
+    selection = with_lifespans(store, selection)
+    if when is not None:
+        selection = as_of(selection, when)
+    if focus is not None:
+        selection = prune_neighbourhood(selection, depth)
+    if lineage is not None:
+        selection = with_party_details(store, prune_lineage(selection))
+        selection = with_lifespans(store, selection)
+    return selection
+
+
 def with_lifespans(store: Store, selection: Selection) -> Selection:
     """Date every institution of the selection by the existence rule (lineage.existence)."""
     if not selection.net.spans:
