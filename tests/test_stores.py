@@ -148,3 +148,16 @@ def test_bulk_rdf_import_into_a_sparql_store(run, oxigraph_server, tmp_path):
     result = run("--store", spec, "import", "--no-validate", str(path))
     assert result.exit_code == 0, result.output
     assert "added 1 triples" in result.output
+
+
+def test_plain_literals_are_values_equal_and_hashed_by_their_fields():
+    from lineage.store.local import PlainLiteral
+
+    lg = Lineage.open(bundled=False)
+    rows = lg.store.select_plain('SELECT ?x ?y WHERE { VALUES (?x ?y) { ("小麦"@zh "1"^^xsd:integer) } }')
+    (zh, one), = rows
+    assert zh == PlainLiteral("小麦", "zh") and str(zh) == "小麦"
+    assert one == PlainLiteral("1", None, "http://www.w3.org/2001/XMLSchema#integer")
+    assert zh != PlainLiteral("小麦", "en") and zh != "小麦"
+    assert len({zh, PlainLiteral("小麦", "zh"), one}) == 2
+    assert "language='zh'" in repr(zh)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..graph.search import _NAMES, _TYPES
-from ..graph.classes import among, most_specific, superclasses
+from ..gcpause import paused_gc
+from ..graph.classes import most_specific, superclasses
+from ..graph.search import institution_names
 from ..ingest.mapping import slugify
-from ..namespaces import INST, LIN, shorten
+from ..namespaces import INST, LIN, RDFS, shorten
 from ..store.local import Store
 from .lists import InstitutionList, ListEntry
 from .normalise import PROGRAMMES, folded, keys_of, name_key, programme_key
@@ -50,39 +51,57 @@ class GraphIndex:
     by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_programme: dict[tuple, set[str]] = field(default_factory=lambda: defaultdict(set))
     units: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    event_pairs: set[tuple[str, str]] = field(default_factory=set)
+    store: Store | None = None  # read again for the event pairs, only if a row needs them
+    _event_pairs: set[tuple[str, str]] | None = None
     supers: dict[str, frozenset[str]] = field(default_factory=dict)
     english: dict[str, str] = field(default_factory=dict)
     cache: dict[str, tuple] = field(default_factory=dict)  # name -> (name key, programme key)
 
     @classmethod
-    def build(cls, store: Store) -> "GraphIndex":
-        types_filter = among(store, "t", LIN.Institution)
+    def build(cls, store: Store) -> GraphIndex:
+        with paused_gc():  # some million small strings, sets and tuples, none cyclic
+            return cls._build(store)
+
+    @classmethod
+    def _build(cls, store: Store) -> GraphIndex:
         labels: dict[str, list[str]] = defaultdict(list)
-        index = cls(labels, defaultdict(set))
-        rows = store.select_plain(_NAMES.format(types=types_filter)).rows
-        keys = keys_of([str(name) for _, _, name in rows])
-        for (iri, prop, name), (key, programme) in zip(rows, keys):
-            text = str(name)
+        types, rows = institution_names(store, plain=True)
+        index = cls(labels, types)
+        texts = [str(name) for _, _, name in rows]
+        label = str(RDFS.label)
+        exact, exact_alt, by_key = index.exact, index.exact_alt, index.by_key
+        for (iri, prop, name), text, (key, programme) in zip(rows, texts, keys_of(texts)):
             labels[iri].append(text)
-            is_label = prop.endswith("#label")
-            (index.exact if is_label else index.exact_alt)[text].add(iri)
-            index.by_key[key].add(iri)
+            if prop == label:
+                exact[text].add(iri)
+                if getattr(name, "language", None) == "en":
+                    index.english[iri] = text
+            else:
+                exact_alt[text].add(iri)
+            by_key[key].add(iri)
             if programme:
                 index.by_programme[programme].add(iri)
-            if is_label and getattr(name, "language", None) == "en":
-                index.english[iri] = text
-        for iri, type_ in store.select_plain(_TYPES.format(types=types_filter)):
-            index.types[str(iri)].add(str(type_))
         index.supers = superclasses(store)
         # only the most specific types: the derived graph also states every superclass, and
         # a broad one (lin:Institution) would fit any wanted class and let look-alikes through
+        specific: dict[frozenset, set[str]] = {}  # few distinct sets of types among many
         for iri, found in index.types.items():
-            index.types[iri] = set(most_specific(found, index.supers))
+            found = frozenset(found)
+            if found not in specific:
+                specific[found] = set(most_specific(found, index.supers))
+            index.types[iri] = specific[found]
         for member, unit, role in store.select_plain(_MEMBERSHIPS):
             index.units[(str(member), shorten(str(role)))].add(str(unit))
-        index.event_pairs = {(str(o), str(r)) for o, r in store.select_plain(_EVENT_PAIRS)}
+        index.store = store
         return index
+
+    def has_event(self, origin: str, result: str) -> bool:
+        """True when the graph already has an event from origin to result (read on first use:
+        most lists propose no event, and a 100k graph has some 60,000 pairs)."""
+        if self._event_pairs is None:
+            rows = self.store.select_plain(_EVENT_PAIRS) if self.store else []
+            self._event_pairs = {(str(o), str(r)) for o, r in rows}
+        return (origin, result) in self._event_pairs
 
     def compatible(self, iri: str, wanted: str | None) -> bool:
         """True when the institution's types fit the wanted class (or no class is wanted)."""
@@ -173,6 +192,12 @@ class Decision:
 def reconcile(store: Store, listing: InstitutionList, status: str = "",
               index: GraphIndex | None = None) -> list[Decision]:
     """One decision per list row: matched, new or ambiguous, units resolved, links proposed."""
+    with paused_gc():  # a million small strings and tuples, none of them cyclic garbage
+        return _reconcile(store, listing, status, index)
+
+
+def _reconcile(store: Store, listing: InstitutionList, status: str,
+               index: GraphIndex | None) -> list[Decision]:
     from ..ingest.mapping import Vocabulary
 
     index = index or GraphIndex.build(store)
@@ -279,7 +304,7 @@ def _propose(index: GraphIndex, by_list_key, d: Decision) -> None:
             origin = rows[0].institution if len(rows) == 1 else ""
         if not origin:
             d.why.append(f"predecessor {predecessor!r} not found (or not unique): no event proposed")
-        elif target and (origin, target) in index.event_pairs:
+        elif target and index.has_event(origin, target):
             d.why.append("the event from the predecessor is already in the graph")
         elif origin != target:
             kind = (d.entry.get("predecessor_event") or "Conversion").strip()
@@ -294,7 +319,7 @@ def _propose(index: GraphIndex, by_list_key, d: Decision) -> None:
             continue
         nels = [i for i in index.by_programme.get(("NationalEngineeringLaboratory", key[1]), ())
                 if d.supporting_unit in index.units.get((i, "lin:SupportingUnit"), ())
-                and (i, target) not in index.event_pairs and i != target]
+                and i != target and not index.has_event(i, target)]
         if len(nels) == 1:
             d.proposal, d.proposal_from, d.proposal_confidence = "Conversion", nels[0], "Low"
             d.why.append(f"{index.label(nels[0])} (NEL) has the same field and supporting unit: "

@@ -13,18 +13,17 @@ from rdflib.namespace import RDFS, SKOS
 from ..errors import AmbiguousNameError, NotFoundError
 from ..labels import LabelChooser, english_and_chinese
 from ..model import InstitutionRef, SearchHit
-from .classes import among, most_specific, superclasses
 from ..namespaces import LIN, expand
 from ..store.local import Store
+from .classes import among, most_specific, superclasses
 
-# {types} is `VALUES ?t {...}`: the institution classes (lineage.graph.classes.among).
-_NAMES = """
-SELECT ?i ?p ?name WHERE {{
-  ?i a ?t . {types}
-  VALUES ?p {{ rdfs:label skos:altLabel }}
-  ?i ?p ?name .
-}}"""
+#: Every name under one property ({prop}: rdfs:label or skos:altLabel) in the graph;
+#: institutions are picked out in Python (joining with their types here gave a row per
+#: type, and the closure gives each several).
+_NAMES = "SELECT ?i ?name WHERE {{ ?i {prop} ?name }}"
+_NAME_PROPERTIES = (RDFS.label, SKOS.altLabel)
 
+# {types} is `FILTER(?t IN (...))`: the institution classes (lineage.graph.classes.among).
 #: Every institution type of each institution; the most specific are kept in Python.
 _TYPES = """
 SELECT DISTINCT ?i ?t WHERE {{
@@ -47,6 +46,22 @@ SELECT ?label ?t WHERE {{
 
 def _institution_types(store: Store) -> str:
     return among(store, "t", LIN.Institution)
+
+
+def institution_names(store: Store, plain: bool = False):
+    """(types, names) of every institution: its stated and derived institution types by IRI,
+    and one (iri, property, name) row per label and alternative label (rdflib terms, or
+    plain strings and PlainLiterals with `plain`)."""
+    select = store.select_plain if plain else store.select
+    types: dict[str, set[str]] = defaultdict(set)
+    for iri, type_ in select(_TYPES.format(types=_institution_types(store))):
+        types[str(iri)].add(str(type_))
+    names = []
+    for prop in _NAME_PROPERTIES:
+        term = str(prop) if plain else prop
+        names += [(iri, term, name) for iri, name in select(_NAMES.format(prop=prop.n3()))
+                  if str(iri) in types]
+    return types, names
 
 
 def _literal_forms(name: str) -> str:
@@ -132,20 +147,18 @@ class NameIndex:
     alt_labels: dict[str, list[str]]  # iri -> skos:altLabels
 
     @classmethod
-    def build(cls, store: Store) -> "NameIndex":
+    def build(cls, store: Store) -> NameIndex:
         labels: dict[str, list[str]] = defaultdict(list)
         alts: dict[str, list[str]] = defaultdict(list)
         chosen = LabelChooser()
-        for iri, prop, name in store.select(_NAMES.format(types=_institution_types(store))):
+        types, names = institution_names(store)
+        for iri, prop, name in names:
             key = str(iri)
             if prop == RDFS.label:
                 labels[key].append(str(name))
                 chosen.add(key, name)
             elif prop == SKOS.altLabel:
                 alts[key].append(str(name))
-        types: dict[str, set[str]] = defaultdict(set)
-        for iri, type_ in store.select(_TYPES.format(types=_institution_types(store))):
-            types[str(iri)].add(str(type_))
         supers = superclasses(store)
         iris = set(labels) | set(alts) | set(types)
         refs = {i: InstitutionRef(i, chosen.english(i), chosen.chinese(i),
