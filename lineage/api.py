@@ -400,13 +400,13 @@ class Lineage:
         """Run an untrusted SPARQL query safely: every project prefix pre-bound; SERVICE,
         FROM/FROM NAMED and updates refused; evaluated in a worker with a time limit, a row
         cap (the result says when it was truncated) and a memory cap."""
-        from .analysis.diff import institution_refs
+        from .graph.search import institution_refs
         from .sparql import Limits, run_query
 
         self._query_engine()
         result = run_query(self.store, sparql, Limits(timeout, max_rows, memory_mb), bindings,
                            strict=self.strict_sandbox)
-        result.labeller = lambda iris: institution_refs(self.store, iris)
+        result.labeller = lambda iris: institution_refs(self.store, iris, any_node=True)
         return result
 
     @staticmethod

@@ -7,15 +7,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..graph.classes import among, keep_most_specific, most_specific, superclasses
+from ..graph.classes import among, keep_most_specific, superclasses
 from ..dates import not_after
 from ..errors import UsageError
-from ..labels import LabelChooser
 from ..graph.existence import ended_by, happened_by, lifespans, started_by
 from ..model import DateValue, DatedBy, InstitutionRef, Lifespan, SourceRef
 from .. import vocabulary
 from ..namespaces import LIN, expand, shorten
 from .network import ALL_MEMBERSHIPS, all_institutions, within
+from ..graph.search import institution_refs
 from ..graph.sources import chunks, citations, values
 
 #: The programmes counted in a diff, by class (prefixed) and the short name researchers use.
@@ -43,10 +43,6 @@ SELECT ?e ?side ?x WHERE {{
   {{ ?e org:originalOrganization ?x BIND("o" AS ?side) }}
   UNION {{ ?e org:resultingOrganization ?x BIND("r" AS ?side) }}
 }}"""
-
-#: Labels and types, one query each (a UNION beside VALUES is planned far slower).
-_NAMES = {"label": "SELECT ?x ?value WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?value }}",
-          "type": "SELECT ?x ?value WHERE {{ VALUES ?x {{ {values} }} ?x a ?value }}"}
 
 _TYPES = """
 SELECT ?x ?type WHERE {{ {restrict} VALUES ?type {{ {classes} }} ?x a ?type }}"""
@@ -123,21 +119,6 @@ class Diff:
         return diff_html(self)
 
 
-def institution_refs(store, iris: set[str]) -> dict[str, InstitutionRef]:
-    """Labels (English, Chinese) and most specific types of these nodes, read for them alone."""
-    chosen = LabelChooser()
-    types: dict[str, set[str]] = defaultdict(set)
-    for chunk in chunks(sorted(iris)):
-        for x, value in store.select_plain(_NAMES["type"].format(values=values(chunk))):
-            types[str(x)].add(str(value))
-        for x, value in store.select_plain(_NAMES["label"].format(values=values(chunk))):
-            chosen.add(str(x), value)
-    supers = superclasses(store)
-    return {i: InstitutionRef(i, chosen.english(i), chosen.chinese(i),
-                              tuple(sorted(most_specific(types.get(i, ()), supers))))
-            for i in iris}
-
-
 def check_order(from_date: str, to_date: str) -> None:
     """FROM must not be certainly later than TO."""
     if not not_after(from_date, to_date):
@@ -154,7 +135,7 @@ def diff(store, from_date: str, to_date: str, focus: InstitutionRef | None = Non
          refs: Callable[[set[str]], dict[str, InstitutionRef]] | None = None) -> Diff:
     """Compare the record as of two checked dates, over the whole graph or around `focus`."""
     check_order(from_date, to_date)
-    refs = refs or (lambda iris: institution_refs(store, iris))
+    refs = refs or (lambda iris: institution_refs(store, iris, any_node=True))
     scope = within(store, focus.iri, depth) if focus is not None else None
     result = Diff(from_date, to_date, focus, depth if focus is not None else None)
     universe = scope if scope is not None else all_institutions(store)

@@ -92,28 +92,29 @@ _REF_TYPES = """
 SELECT ?i ?t WHERE {{ VALUES ?i {{ {iris} }} ?i a ?t . {types} }}"""
 
 
-def institution_refs(store: Store, iris) -> dict[str, InstitutionRef]:
-    """Which of these IRIs are institutions, with their labels and types (the others are left
-    out): look-ups of many IRIs at once, so a result table costs no index of every name;
-    labels are looked up for the institutions only."""
-    wanted = sorted({str(i) for i in iris if not (_IRI_UNSAFE & set(str(i)))
-                     and not any(ord(c) < 0x20 for c in str(i))})
+def institution_refs(store: Store, iris, any_node: bool = False) -> dict[str, InstitutionRef]:
+    """Labels (English, Chinese) and most specific types of these IRIs, looked up for them
+    alone, many at once (a result table or a diff costs no index of every name). Only the
+    institutions among them are returned; with `any_node`, every IRI asked for, whatever it
+    is (a query result's cells, a diff's parties)."""
+    asked = {str(i) for i in iris}
+    wanted = sorted(i for i in asked if not (_IRI_UNSAFE & set(i)) and not any(ord(c) < 0x20 for c in i))
     types: dict[str, set[str]] = defaultdict(set)
     chosen = LabelChooser()
-    types_filter = _institution_types(store)
+    types_filter = "" if any_node else _institution_types(store)
     for start in range(0, len(wanted), _REFS_CHUNK):
-        values = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK])
+        chunk = wanted[start:start + _REFS_CHUNK]
+        values = " ".join(f"<{i}>" for i in chunk)
         for iri, type_ in store.select_plain(_REF_TYPES.format(iris=values, types=types_filter)):
             types[iri].add(type_)
-        found = " ".join(f"<{i}>" for i in wanted[start:start + _REFS_CHUNK] if i in types)
-        if not found:
-            continue
-        for iri, label in store.select_plain(_REF_LABELS.format(iris=found)):
-            chosen.add(iri, label)
+        named = " ".join(f"<{i}>" for i in chunk if any_node or i in types)
+        if named:
+            for iri, label in store.select_plain(_REF_LABELS.format(iris=named)):
+                chosen.add(iri, label)
     supers = superclasses(store) if types else {}
     return {iri: InstitutionRef(iri, chosen.english(iri), chosen.chinese(iri),
-                                tuple(sorted(most_specific(kinds, supers))))
-            for iri, kinds in types.items()}
+                                tuple(sorted(most_specific(types.get(iri, ()), supers))))
+            for iri in sorted(asked if any_node else types)}
 
 
 def resolve_fast(store: Store, name: str) -> InstitutionRef | None:

@@ -11,13 +11,13 @@ colours with their legend, pending events dashed, and the sources in a caption.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...atomic import write_atomic
 from ...errors import InputError, UsageError
 from ...model import InstitutionRef
+from ..filenames import shown_stem
 from ...store.local import Store
 from .model import BOTH, EN, LABEL_MODES, ZH, FigurePlan, plan
 
@@ -111,21 +111,5 @@ def default_filename(root: InstitutionRef | None = None, focus: InstitutionRef |
                      fmt: str = "svg") -> str:
     """A file name that says what the figure shows: figure-lineage-<slug>.svg,
     figure-neighbourhood-<slug>.png, figure-lineage-events.pdf, with the dates."""
-    if root is not None:
-        stem = f"figure-lineage-{_slug(root.iri)}"
-    elif focus is not None:
-        stem = f"figure-neighbourhood-{_slug(focus.iri)}"
-    else:
-        stem = "figure-lineage-events"
-    if diff_from and as_of:
-        stem += f"-diff-{_slug(diff_from)}-{_slug(as_of)}"
-    elif as_of:
-        stem += f"-as-of-{_slug(as_of)}"
+    stem = shown_stem(root, focus, "figure-lineage-events", "figure-", as_of, diff_from, "figure")
     return f"{stem}.{fmt}"
-
-
-def _slug(text: str) -> str:
-    """The IRI's last segment (or a date) as a safe file-name part."""
-    last = re.split(r"[/#:]", text.rstrip("/#"))[-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")[:80].strip("-")
-    return slug or "figure"

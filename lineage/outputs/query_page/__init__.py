@@ -21,6 +21,7 @@ from rdflib import BNode, Literal, URIRef
 from ...version import __version__
 from ...model import InstitutionRef
 from ...namespaces import PREFIXES, shorten
+from ..scripts import own_script
 from ..views.page import _inline_safe, csp_hash, json_island
 
 _HERE = Path(__file__).resolve().parent
@@ -35,7 +36,7 @@ def _assets() -> dict[str, str]:
     """The page's fixed parts, read once: template, script, style."""
     read = lambda name: (_HERE / name).read_text(encoding="utf-8")  # noqa: E731
     return {"template": read("page.html"),
-            "js": _inline_safe(read("query.js"), "query.js"),
+            "js": _inline_safe(own_script(_HERE / "query.js"), "query.js"),
             "css": _inline_safe(read("query.css"), "query.css")}
 
 

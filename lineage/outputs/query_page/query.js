@@ -19,16 +19,7 @@
   var cannedByName = {};
   var errorAt = null; // {line, column} of the last syntax error while the text is unchanged
 
-  // -- small DOM helpers (text only) ---------------------------------------------------
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
+  // include: dom.js
 
   // -- syntax highlighting: a token pass painted under a transparent textarea ----------
   var KEYWORDS = ('select distinct reduced construct describe ask where optional union minus ' +

@@ -9,13 +9,13 @@ that page as UTF-8, atomically. `Lineage.render` and `Lineage.to_pyvis` are the 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from ...gcpause import paused_gc
 from ...atomic import write_atomic
 from ...errors import UsageError
 from ...model import InstitutionRef
+from ..filenames import shown_stem
 from ...store.local import Store
 from . import build as _build
 from .build import FORCE, LARGE_VIEW, LAYOUTS, TIMELINE, View
@@ -83,23 +83,7 @@ def default_filename(focus: InstitutionRef | None = None, lineage: InstitutionRe
                      as_of: str | None = None, layout: str = FORCE,
                      diff_from: str | None = None) -> str:
     """A file name that says what the view shows, e.g. lineage-<slug>.html or lineage-view.html."""
-    if lineage is not None:
-        stem = f"lineage-{_slug(lineage.iri)}"
-    elif focus is not None:
-        stem = f"neighbourhood-{_slug(focus.iri)}"
-    else:
-        stem = "lineage-view"
-    if diff_from and as_of:
-        stem += f"-diff-{_slug(diff_from)}-{_slug(as_of)}"
-    elif as_of:
-        stem += f"-as-of-{_slug(as_of)}"
+    stem = shown_stem(lineage, focus, "lineage-view", as_of=as_of, diff_from=diff_from)
     if layout == TIMELINE:
         stem += "-timeline"
     return stem + ".html"
-
-
-def _slug(text: str) -> str:
-    """The IRI's last segment as a safe file-name part (ASCII letters, digits, hyphens)."""
-    last = re.split(r"[/#:]", text.rstrip("/#"))[-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")[:80].strip("-")
-    return slug or "view"

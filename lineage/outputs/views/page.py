@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pyvis.network import Network
 
 from ...version import __version__
+from ..scripts import own_script
 
 VIS_VERSION = "vis-9.1.2"
 _HERE = Path(__file__).resolve().parent
@@ -88,7 +89,7 @@ def assets() -> dict[str, str]:
         "template": _own_file("template.html"),
         "vis_js": _inline_safe(_pyvis_file("vis-network.min.js"), "vis-network.min.js"),
         "vis_css": _inline_safe(_pyvis_file("vis-network.css"), "vis-network.css"),
-        "view_js": _inline_safe(_own_file("view.js"), "view.js"),
+        "view_js": _inline_safe(own_script(_HERE / "view.js"), "view.js"),
         "view_css": _inline_safe(_own_file("view.css"), "view.css"),
     }
 

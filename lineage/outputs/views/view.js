@@ -13,16 +13,7 @@
   var details = document.getElementById('details');
   var DataView = vis.DataView || vis.data.DataView;
 
-  // -- small DOM helpers (text only) ---------------------------------------------------
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
+  // include: dom.js
   function safeUrl(url) {
     if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return null;
     try {
