@@ -169,7 +169,16 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
              for template, where in _rules(store, scope, with_types=False)
              for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
     quads.extend(_type_closure(store, scope, graph))
-    store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)] if rebuild else ())
+    if rebuild:
+        store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)])
+        return
+    try:
+        store.add_quads(quads, bulk=True)
+    except Exception:
+        # a bulk write can stop part-way: the derived graph follows from the data, so derive
+        # all of it again in one transaction before the error goes on
+        _add_edges(store, "?g1", rebuild=True)
+        raise
 
 
 def _type_closure(store: Store, scope: str, graph) -> list:

@@ -293,8 +293,10 @@ class Store(Protocol):
     def update(self, update: str) -> None:
         """A trusted SPARQL update, in one transaction."""
 
-    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
-        """Add quads in one transaction, emptying `replace_graphs` in the same one."""
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = (), bulk: bool = False) -> None:
+        """Add quads in one transaction, emptying `replace_graphs` in the same one. With
+        `bulk`, a store may write faster outside a transaction, so a failure can leave part
+        of the quads written: for callers that can write them again (the derived graph)."""
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make a named graph hold exactly these triples."""
@@ -465,13 +467,17 @@ class LocalStore:
             self._ox.update(update, prefixes=PREFIXES)
 
     @_writes
-    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = (), bulk: bool = False) -> None:
         """Add quads in one transaction (all or nothing); `replace_graphs` are emptied in the
-        same transaction, so a failure or a kill leaves them as they were."""
+        same transaction, so a failure or a kill leaves them as they were. `bulk` (on-disk
+        stores, nothing replaced): the engine's bulk writer, about 4x faster for 400,000
+        quads, but not one transaction (see Store.add_quads)."""
         replace_graphs = list(replace_graphs)
         with ENGINE_LOCK:
             if replace_graphs:
                 self._ox.update(replacing_update(quads, replace_graphs))
+            elif bulk and self.path is not None:
+                self._ox.bulk_extend(quads)
             else:
                 self._ox.extend(quads)
 

@@ -191,9 +191,10 @@ class RemoteStore:
     def update(self, update: str) -> None:
         self._update(sparql_prologue() + update)
 
-    def add_quads(self, quads: list, replace_graphs: Iterable[str] = ()) -> None:
+    def add_quads(self, quads: list, replace_graphs: Iterable[str] = (), bulk: bool = False) -> None:
         """One update request: drop the replaced graphs, insert everything (atomic on servers
-        that apply an update request as one transaction, as Oxigraph and Fuseki do)."""
+        that apply an update request as one transaction, as Oxigraph and Fuseki do; `bulk`
+        changes nothing here)."""
         drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replace_graphs)
         body = "\n".join(f"GRAPH {_nt(q.graph_name)} {{ {_nt(q.subject)} {_nt(q.predicate)} "
                          f"{_nt(q.object)} }}" for q in quads)
