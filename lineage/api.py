@@ -469,6 +469,13 @@ class Lineage:
         to run its text, or an edited copy of it, with `query(text, bindings=...)`."""
         return self._bind_params(self.canned_query(name), params)
 
+    def tidy_canned(self, name: str, result: QueryResult) -> QueryResult:
+        """An answer to a canned query's text (edited or not) with its list cells (sources,
+        ...) sorted and IRIs among them shortened, as `run_canned` gives them."""
+        from .sparql import canned
+
+        return canned.tidy(self.canned_query(name), result)
+
     def institution_refs(self, iris: Iterable[str]) -> dict[str, InstitutionRef]:
         """The institutions among these IRIs, with English and Chinese labels (others left out)."""
         from .graph.search import institution_refs

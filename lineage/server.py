@@ -272,6 +272,9 @@ class App:
                 raise
             return Response(_status_of(exc), _json_bytes(query_page.error_json(exc)),
                             "application/json", _retry_after(exc))
+        name = _one(fields, "canned")
+        if name:  # its list cells (sources, ...) sorted and shortened, as `lineage query` prints them
+            result = self.lineage.tidy_canned(name, result)
         if fmt != "page":
             return self._answer(result, fmt, headers)
         refs = self.lineage.institution_refs(query_page.result_iris(result))

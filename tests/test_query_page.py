@@ -100,8 +100,8 @@ def test_a_canned_query_runs_with_its_parameter_and_labels_institutions(app, bun
     direct = bundled.run_canned("lineage-of", {"institution": WHEAT})
     assert data["kind"] == "SELECT" and len(data["rows"]) == len(direct) > 0
     wheat = bundled.resolve(WHEAT).iri
-    cells = [c for c in column(data, "original") if c["value"] == wheat]
-    assert cells, "the wheat centre is an original in its own lineage"
+    cells = [c for c in column(data, "institution") if c["value"] == wheat]
+    assert cells, "the institution asked about is a column of its own lineage"
     cell = cells[0]
     assert cell["label"] == WHEAT and cell["zh"] == WHEAT_ZH
     assert cell["view"] == "/view?focus=" + urllib.parse.quote(wheat, safe="")
@@ -110,13 +110,23 @@ def test_a_canned_query_runs_with_its_parameter_and_labels_institutions(app, bun
     assert view.status == 200 and WHEAT_ZH.encode() in view.body
 
 
+def test_list_cells_read_as_lineage_query_prints_them(app, bundled):
+    """A canned query's list cells (sources, ...) are sorted and written with prefixed names
+    on the page too, not as the engine's GROUP_CONCAT of full IRIs."""
+    data = answer(run(app, canned="lineage-of", query="", **{"p.institution": WHEAT}))
+    direct = bundled.run_canned("lineage-of", {"institution": WHEAT})
+    shown = [c["value"] for c in column(data, "sources")]
+    assert shown == [str(row[direct.variables.index("sources")]) for row in direct.rows]
+    assert all(part.startswith("src:") for cell in shown for part in cell.split("; "))
+
+
 def test_other_iris_get_prefixed_names_and_literals_keep_their_tags(app):
     data = answer(run(app, canned="lineage-of", query="", **{"p.institution": WHEAT}))
-    status = column(data, "status")[0]
-    assert status["type"] == "uri" and status["short"].startswith("lin:")
-    assert "view" not in status and "label" not in status
-    label = column(data, "originalLabel")[0]
-    assert label == {"type": "literal", "value": label["value"], "lang": "en"}
+    event = column(data, "event")[0]
+    assert event["type"] == "uri" and event["short"].startswith("event:")
+    assert "view" not in event and "label" not in event
+    kind = column(data, "type")[0]
+    assert kind == {"type": "literal", "value": "conversion", "lang": "en"}
     date = next(c for c in column(data, "date") if c)
     assert date["datatype"].startswith("xsd:")
 

@@ -114,19 +114,21 @@ def test_pick_a_canned_query_run_it_and_open_an_institution(browser, served):  #
     tab.run()
     rows = tab.page.locator("table.results tbody tr")
     assert rows.count() == rows_from_server(base, canned="lineage-of", **{"p.institution": WHEAT}) > 0
-    # institutions read as labels (English, with the Chinese below), not IRIs
-    results = tab.page.locator("table.results a.institution", has_text=INNOVATION)
+    # institutions read as labels (English, with the Chinese below), not IRIs; list cells
+    # (originals, results, sources) as `lineage query` prints them
+    results = tab.page.locator("table.results a.institution", has_text=WHEAT)
     assert results.count() > 0
     assert WHEAT_ZH in tab.page.inner_text("table.results")
+    assert f"{INNOVATION} (国家小麦技术创新中心)" in tab.page.inner_text("table.results")
     assert "https://w3id.org" not in tab.page.inner_text("table.results")
     ARTIFACTS.mkdir(exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "query-page.png"))
     with tab.page.expect_navigation():
         results.first.click()
-    target = lineage.resolve(INNOVATION).iri
+    target = lineage.resolve(WHEAT).iri
     assert tab.page.url == base + "/view?focus=" + urllib.parse.quote(target, safe="")
     tab.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=60_000)
-    assert INNOVATION in tab.page.inner_text("#view-title")
+    assert WHEAT in tab.page.inner_text("#view-title")
     tab.assert_clean()
 
 
