@@ -105,3 +105,17 @@ def test_code_points_to_docs_not_to_planning_files_or_issues():
         assert not re.search(r"\bDESIGN\b|\bissue \d+", text), path
         for cited in re.findall(r"docs/([\w-]+\.md)", text):
             assert (ROOT / "docs" / cited).exists(), f"{path} cites docs/{cited}, which is missing"
+
+
+def test_the_readme_names_every_portable_canned_query():
+    """The store section lists the canned queries a `sparql:` store runs in a portable form:
+    the list must be the folder lineage/queries/portable (it fell behind once)."""
+    sentence = re.search(r"On a `sparql:` store (\w+) canned queries run in a portable form(.*?)\n\n",
+                         README, flags=re.S)
+    assert sentence, "the README no longer says which canned queries run in a portable form"
+    named = set(re.findall(r"`([a-z-]+)`", sentence.group(2)))
+    portable = {p.stem for p in (ROOT / "lineage" / "queries" / "portable").glob("*.rq")}
+    quality = {n for n in portable if n.startswith("quality-")}
+    assert named | quality == portable and not named - portable
+    words = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+    assert words.get(sentence.group(1)) == len(portable)
