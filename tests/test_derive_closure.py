@@ -217,3 +217,20 @@ def test_a_bulk_write_that_fails_part_way_leaves_a_whole_derived_graph(tmp_path,
     assert after_failure == _derived(lg)
     assert (UNSOURCED, PENDING_SUCCESSOR, UNIVERSITY) in after_failure
     store.close()
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_blank_node_gets_its_superclass_types_on_the_same_node(tmp_path, on_disk):
+    """The closure reads subjects as plain strings: a blank node must come back as itself."""
+    data = tmp_path / "blank.ttl"
+    data.write_text("@prefix lin: <https://w3id.org/lineage/ontology#> .\n"
+                    "[] a lin:University .\n", encoding="utf-8")
+    if on_disk:
+        lg = Lineage.open(store=f"oxigraph:{tmp_path / 'db'}", writable=True)
+        lg.import_files([data], validate=False)
+    else:
+        lg = Lineage.open(data=[data], bundled=False)
+    both = "SELECT (COUNT(*) AS ?n) WHERE { ?b a lin:University , lin:Institution FILTER(isBlank(?b)) }"
+    assert _count(lg, both) == 1
+    assert _count(lg, "SELECT (COUNT(*) AS ?n) WHERE { ?b a lin:Institution FILTER(isBlank(?b)) }") == 1
+    lg.store.close()

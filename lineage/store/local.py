@@ -475,11 +475,38 @@ class LocalStore:
         replace_graphs = list(replace_graphs)
         with ENGINE_LOCK:
             if replace_graphs:
-                self._ox.update(replacing_update(quads, replace_graphs))
+                self._replace_with_quads(quads, replace_graphs)
             elif bulk and self.path is not None:
                 self._ox.bulk_extend(quads)
             else:
                 self._ox.extend(quads)
+
+    def _replace_with_quads(self, quads: list, replace_graphs: list[str]) -> None:
+        """Empty `replace_graphs` and add `quads` as one change: the quads go into staging
+        copies of their graphs first, then one update switches them in. A SPARQL INSERT DATA
+        of the quads would make a new blank node of each blank node it names (and is slow to
+        write out for a few hundred thousand quads)."""
+        if not all(isinstance(q.graph_name, ox.NamedNode) for q in quads):  # the default graph
+            self._ox.update(replacing_update(quads, replace_graphs))
+            return
+        targets = {q.graph_name.value for q in quads} | set(replace_graphs)
+        staging = {g: ox.NamedNode(staging_graph(g)) for g in targets}
+        for graph in staging.values():
+            self._ox.remove_graph(graph)
+        try:
+            self._ox.extend(ox.Quad(q.subject, q.predicate, q.object, staging[q.graph_name.value])
+                            for q in quads)
+        except BaseException:
+            for graph in staging.values():
+                self._ox.remove_graph(graph)
+            raise
+        switch = []
+        for graph in sorted(targets):
+            if graph in replace_graphs:
+                switch.append(f"DROP SILENT GRAPH <{graph}>")
+            switch += [f"ADD SILENT GRAPH <{staging[graph].value}> TO GRAPH <{graph}>",
+                       f"DROP SILENT GRAPH <{staging[graph].value}>"]
+        self._ox.update(" ;\n".join(switch))
 
     @_writes
     def load_store_graph(self, other: Store, graph: str) -> None:
