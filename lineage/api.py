@@ -173,7 +173,7 @@ class Lineage:
             derive(self.store)  # replaced data may have carried edges that no longer hold
         elif not dry_run:
             for graph in report.graphs.values():
-                derive_graph(self.store, graph)
+                derive_graph(self.store, graph, report.stated_types.get(graph))
             self.graph_names.update({g: f"imported {Path(f).name}" for f, g in report.graphs.items()})
             self._index = None
         return report

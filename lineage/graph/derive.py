@@ -159,7 +159,7 @@ def derive_update(store, scope: str = "?g1") -> str:
                         for template, where in _rules(store, scope))
 
 
-def _add_edges(store, scope: str, rebuild: bool) -> None:
+def _add_edges(store, scope: str, rebuild: bool, stated_types: list | None = None) -> None:
     if store.is_remote:  # a remote engine: one update, run by the server
         drop = f"DROP SILENT GRAPH <{DERIVED_GRAPH}> ;\n" if rebuild else ""
         store.update(drop + derive_update(store, scope))
@@ -168,7 +168,7 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
              for template, where in _rules(store, scope, with_types=False)
              for t in store.construct(f"CONSTRUCT {{ {template} }}\n{where}")]
-    quads.extend(_type_closure(store, scope, graph))
+    quads.extend(_type_closure(store, scope, graph, stated_types))
     if rebuild:
         store.add_quads(quads, replace_graphs=[str(DERIVED_GRAPH)])
         return
@@ -181,7 +181,7 @@ def _add_edges(store, scope: str, rebuild: bool) -> None:
         raise
 
 
-def _type_closure(store: Store, scope: str, graph) -> list:
+def _type_closure(store: Store, scope: str, graph, stated_types: list | None = None) -> list:
     """The superclass types of every resource typed in `scope`, in Python: the same rule as
     _TYPE_CLOSURE, which the engine ran several times slower (a NOT EXISTS per candidate).
     The stated types are read one class at a time: a row then holds the subject alone, and
@@ -190,10 +190,16 @@ def _type_closure(store: Store, scope: str, graph) -> list:
     wanted = {s for ups in supers.values() for s in ups}
     if not supers:
         return []
+    read = set(supers) | wanted
     stated: dict[str, set[str]] = defaultdict(set)
-    for cls in sorted(set(supers) | wanted):
-        for (x,) in store.select_plain(_stated_of_class(scope, cls)):
-            stated[x].add(cls)
+    if stated_types is not None and all(type(x) is ox.NamedNode for x, _ in stated_types):
+        for x, cls in stated_types:  # blank nodes excepted: the store names them anew
+            if cls in read:
+                stated[x.value].add(cls)
+    else:
+        for cls in sorted(read):
+            for (x,) in store.select_plain(_stated_of_class(scope, cls)):
+                stated[x].add(cls)
     if not scope.startswith("?"):  # superclasses other graphs state must not be repeated
         for x, cls in store.select_plain(_stated_elsewhere(scope, wanted)):
             if x in stated:
@@ -236,9 +242,11 @@ def derive(store) -> int:
     return _count(store)
 
 
-def derive_graph(store, graph: str) -> int:
-    """Add the shortcut edges implied by one (newly imported) named graph."""
-    _add_edges(store, f"<{graph}>", rebuild=False)
+def derive_graph(store, graph: str, stated_types: list | None = None) -> int:
+    """Add the shortcut edges implied by one (newly imported) named graph. `stated_types`:
+    the (subject, class IRI) pairs of the graph's lineage-class types, when the import has
+    them already (see ingest.rdf.parse_rdf); otherwise they are read from the store."""
+    _add_edges(store, f"<{graph}>", rebuild=False, stated_types=stated_types)
     return _count(store)
 
 

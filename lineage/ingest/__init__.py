@@ -44,6 +44,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     validated: bool = True
     dry_run: bool = False
+    #: graph -> (subject, class IRI) of the lineage-class types its file states, when the
+    #: import read them while checking the file (the derive step then need not read them back)
+    stated_types: dict[str, list] = field(default_factory=dict, repr=False)
 
 
 def graph_for(path: Path, prefix: str = "import") -> str:
@@ -205,7 +208,8 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
     if problem:
         raise ImportRefused([problem])
     fmt = rdf_format(path)
-    _, problems = parse_rdf(str(path), data, fmt, graph, keep=False)
+    typed: list = []
+    _, problems = parse_rdf(str(path), data, fmt, graph, keep=False, typed=typed)
     if problems:
         raise ImportRefused(problems)
     if not dry_run:
@@ -218,6 +222,8 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
     report.validated = False
     report.warnings.append("SHACL validation skipped for a bulk import; run `lineage validate` "
                            "on the store afterwards")
+    if not dry_run and not replace:  # exactly what the graph now holds
+        report.stated_types[graph] = typed
     return report
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..namespaces import DERIVED_PROPERTIES, shorten
+from ..namespaces import DERIVED_PROPERTIES, LIN, RDF, shorten
 from ..store.local import RDF_FORMATS
 from .problems import Problem
 
 _DERIVED = frozenset(str(p) for p in DERIVED_PROPERTIES)
+_RDF_TYPE, _LIN = str(RDF.type), str(LIN)
 
 REFUSED_SUFFIXES = {".rdf": "RDF/XML", ".owl": "RDF/XML", ".xml": "XML", ".n3": "N3"}
 _HOSTILE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
@@ -55,11 +56,13 @@ def json_depth_problem(name: str, data: bytes, fmt: ox.RdfFormat) -> Problem | N
     return None
 
 
-def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
-              keep: bool = True) -> tuple[list, list[Problem]]:
+def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str, keep: bool = True,
+              typed: list | None = None) -> tuple[list, list[Problem]]:
     """All quads of a file, each placed in the file's own `graph` whatever graph the file names
     (so an import never writes into the ontology, derived, meta or another file's graph); or
-    its problems (syntax, a derived shortcut edge). With keep=False only problems are collected."""
+    its problems (syntax, a derived shortcut edge). With keep=False only problems are collected.
+    `typed` collects (subject, class IRI) of each rdf:type statement naming a lineage class,
+    which the derive step needs and would otherwise read back from the store."""
     problem = hostile_problem(name, data) or json_depth_problem(name, data, fmt)
     if problem:
         return [], [problem]
@@ -67,8 +70,13 @@ def parse_rdf(name: str, data: bytes, fmt: ox.RdfFormat, graph: str,
     quads, derived = [], {}
     try:
         for q in ox.parse(data, format=fmt):
-            if q.predicate.value in _DERIVED:
-                derived.setdefault(q.predicate.value, q.predicate)
+            predicate = q.predicate.value
+            if predicate in _DERIVED:
+                derived.setdefault(predicate, q.predicate)
+            elif typed is not None and predicate == _RDF_TYPE:
+                kind = q.object
+                if type(kind) is ox.NamedNode and kind.value.startswith(_LIN):
+                    typed.append((q.subject, kind.value))
             if keep:
                 quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
     except SyntaxError as exc:
