@@ -68,8 +68,6 @@ WHERE {{
   FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?q ?o }} FILTER(?h != <{derived}>) }}
 }}"""
 
-_COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
-
 
 def _subclasses(store: Store, base) -> set[str]:
     return {str(c) for (c,) in store.select(_SUBCLASSES.format(base=base))} | {str(base)}
@@ -236,20 +234,14 @@ def _stated_elsewhere(scope: str, supers: set[str]) -> str:
             f"FILTER(?g NOT IN (<{DERIVED_GRAPH}>, {scope})) FILTER(?t IN ({kinds})) }}")
 
 
-def derive(store) -> int:
-    """Rebuild the derived graph from everything loaded; returns the number of triples."""
+def derive(store) -> None:
+    """Rebuild the derived graph from everything loaded."""
     _add_edges(store, "?g1", rebuild=True)
-    return _count(store)
 
 
-def derive_graph(store, graph: str, stated_types: list | None = None) -> int:
+def derive_graph(store, graph: str, stated_types: list | None = None) -> None:
     """Add the shortcut edges implied by one (newly imported) named graph. `stated_types`:
     the (subject, class IRI) pairs of the graph's lineage-class types, when the import has
     them already (see ingest.rdf.parse_rdf); otherwise they are read from the store."""
     _add_edges(store, f"<{graph}>", rebuild=False, stated_types=stated_types)
-    return _count(store)
 
-
-def _count(store) -> int:
-    (n,), = store.select(_COUNT).rows
-    return int(n.toPython())
