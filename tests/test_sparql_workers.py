@@ -114,3 +114,27 @@ def test_disk_worker_has_no_network_even_past_the_guard(disk, listener):
     if hits:
         pytest.skip("this kernel does not let the worker leave the network namespace")
     assert hits == []
+
+
+def test_a_worker_that_cannot_start_is_a_server_error_not_a_bad_query():
+    """Regression (a CI run under memory pressure): a worker that died while starting was
+    reported as QueryError, which the server answers 400 "bad request"; it is the server's
+    condition, so it is a 503 with Retry-After, like a full pool."""
+    import multiprocessing
+    import os
+
+    from lineage.sparql import QueryWorkerFailed
+    from lineage.sparql.worker import _died, _Worker
+
+    def starter(memory_mb):
+        parent, child = multiprocessing.Pipe()
+        process = multiprocessing.get_context("fork").Process(target=os._exit, args=(1,))
+        process.start()
+        child.close()
+        return process, parent
+
+    with pytest.raises(QueryWorkerFailed, match="could not start") as caught:
+        _Worker.start(starter, 100)
+    assert caught.value.http_status == 503 and caught.value.retry_after
+    ended = _died(1, Limits())
+    assert isinstance(ended, QueryWorkerFailed) and ended.http_status == 503

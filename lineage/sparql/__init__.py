@@ -16,10 +16,11 @@ from .guard import (CheckedQuery, QueryError, QueryRefused, QuerySyntaxError, ch
 from .hints import explain_syntax_error, unknown_terms
 from .results import FORMATS, QueryResult, RowDecoder, render
 from .worker import (EngineSyntaxError, Limits, QueryBusy, QueryLimitExceeded, QueryTimeout,
-                     SandboxUnavailable, run_in_worker)
+                     QueryWorkerFailed, SandboxUnavailable, run_in_worker)
 
 __all__ = ["FORMATS", "Limits", "QueryBusy", "QueryError", "QueryLimitExceeded", "QueryRefused",
-           "QueryResult", "QuerySyntaxError", "QueryTimeout", "SandboxUnavailable", "check", "engine",
+           "QueryResult", "QuerySyntaxError", "QueryTimeout", "QueryWorkerFailed", "SandboxUnavailable",
+           "check", "engine",
            "render", "run_query"]
 
 

@@ -85,6 +85,14 @@ class QueryBusy(QueryError):
     retry_after = 5
 
 
+class QueryWorkerFailed(QueryError):
+    """A query worker failed to start or ended for a reason of the server's, not the query's
+    (the same query may pass when the server has room again)."""
+
+    http_status = 503
+    retry_after = 5
+
+
 class SandboxUnavailable(QueryError):
     """strict_sandbox: the worker could hold no barrier below the guard."""
 
@@ -274,17 +282,17 @@ class _Worker:
         worker = cls(process, connection, memory_mb, ())
         try:
             if not connection.poll(_START_TIMEOUT):
-                raise QueryError("a query worker did not start in time")
+                raise QueryWorkerFailed("a query worker did not start in time")
             tag, detail = connection.recv()
         except (EOFError, OSError):
             worker.stop()
-            raise QueryError("a query worker could not start") from None
+            raise QueryWorkerFailed("a query worker could not start") from None
         except BaseException:
             worker.stop()
             raise
         if tag == "error":
             worker.stop()
-            raise QueryError(detail)
+            raise QueryWorkerFailed(detail)
         worker.barriers = tuple(detail)
         return worker
 
@@ -455,7 +463,7 @@ def _died(exitcode: int | None, limits: Limits) -> QueryError:
         return QueryLimitExceeded(f"query stopped at the memory limit of {limits.memory_mb} MB "
                                   "(narrow the pattern, add LIMIT, or avoid unbounded paths "
                                   "such as (p|!p)*)")
-    return QueryError(f"query worker ended unexpectedly (exit code {exitcode})")
+    return QueryWorkerFailed(f"query worker ended unexpectedly (exit code {exitcode})")
 
 
 def _child(evaluate, kind: str, limits: Limits, sender) -> None:
