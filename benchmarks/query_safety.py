@@ -16,25 +16,22 @@ import statistics
 import sys
 import tempfile
 import time
-from itertools import islice
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  benchmarks/generate.py
+from run import raw_rows, without_terms  # noqa: E402  benchmarks/run.py, section 4's calls
 
-RUNS, ROW_CAP = 7, 10_000
+RUNS = 7
 
 
 def main(names: list[str]) -> int:
     import pyoxigraph as ox
 
     from lineage import Lineage
-    from lineage.namespaces import PREFIXES
-    from lineage.sparql import Limits, check, engine
     from lineage.sparql.guard import substitute
-    from lineage.sparql.worker import run_in_worker
 
     with tempfile.TemporaryDirectory(prefix="lineage-safety-") as tmp:
         work = Path(tmp)
@@ -51,15 +48,12 @@ def main(names: list[str]) -> int:
             params = {p.name: generate.PROBE_ROOT for p in query.params
                       if p.type == "institution" and p.default}
             text = substitute(query.text, lin._bind_params(query, params))
-            kind = check(text).kind
 
-            def layers(text=text, kind=kind):
-                return run_in_worker(engine.evaluator(lin.store, check(text).text), kind, Limits())
+            def layers(text=text):
+                return without_terms(lin, text)
 
             def raw_query(text=text):
-                solutions = raw.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
-                names_ = [v.value for v in solutions.variables]
-                return sum(1 for s in islice(solutions, ROW_CAP + 1) if [s[v] for v in names_])
+                return raw_rows(raw, text)
 
             def safe(name=name, params=params):
                 return lin.run_canned(name, params)

@@ -78,6 +78,25 @@ class Finished:
         self.returncode, self.stdout, self.stderr, self.maxrss = returncode, stdout, stderr, maxrss_kib
 
 
+def without_terms(lin, text: str):
+    """The safe path of a query without building rdflib terms for its rows: guard, worker,
+    pipe (what the safety-layer targets are judged on)."""
+    from lineage.sparql import Limits, check, engine
+    from lineage.sparql.worker import run_in_worker
+
+    checked = check(text)
+    return run_in_worker(engine.evaluator(lin.store, checked.text), checked.kind, Limits())
+
+
+def raw_rows(raw, text: str) -> int:
+    """The same query on a raw pyoxigraph store, every term of up to ROW_CAP + 1 rows read."""
+    from lineage.namespaces import PREFIXES
+
+    solutions = raw.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables]
+    return sum(1 for s in islice(solutions, ROW_CAP + 1) if [s[v] for v in names])
+
+
 def run_cmd(args: list[str], cwd: str, timeout: float = 3600, check: bool = True):
     """Run a command end to end; returns (seconds, Finished) with the child's peak RSS."""
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_STORE"}
@@ -382,10 +401,8 @@ class Bench:
         import pyoxigraph as ox
 
         from lineage import Lineage
-        from lineage.namespaces import PREFIXES
-        from lineage.sparql import Limits, QueryTimeout, check, engine
+        from lineage.sparql import QueryTimeout, check
         from lineage.sparql.guard import substitute
-        from lineage.sparql.worker import run_in_worker
 
         lin = Lineage.open(store=f"oxigraph:{self.stores[n]}")
         raw = ox.Store.read_only(str(self.stores[n]))
@@ -413,22 +430,16 @@ class Bench:
                                           reps=reps, warmup=0 if self.quick else 1)
                 row.update(safe=safe, rows=len(result.rows), truncated=result.truncated)
                 # the same path without building rdflib terms for the rows: guard, worker, pipe
-                kind = check(bound_text).kind
-                row["layers"], _, _ = measure(
-                    lambda text=bound_text, kind=kind: run_in_worker(
-                        engine.evaluator(lin.store, check(text).text), kind, Limits()), reps=reps)
+                row["layers"], _, _ = measure(lambda text=bound_text: without_terms(lin, text),
+                                              reps=reps)
             except QueryTimeout:
                 row.update(safe=None, rows=None, note="safe path hit its 30 s limit")
                 rows.append(row)
                 say(f"    {name}: safe path timed out (30 s); raw engines skipped")
                 continue
 
-            def run_raw(text=bound_text):
-                solutions = raw.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
-                names = [v.value for v in solutions.variables]
-                return sum(1 for s in islice(solutions, ROW_CAP + 1) if [s[v] for v in names])
-
-            row["raw_ox"], _, row["raw_rows"] = measure(run_raw, reps=reps)
+            row["raw_ox"], _, row["raw_rows"] = measure(
+                lambda text=bound_text: raw_rows(raw, text), reps=reps)
             if rdflib_result is not None:
                 r = rdflib_result["queries"].get(name, {})
                 row["rdflib"] = r.get("seconds")
