@@ -16,11 +16,23 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a block (restored as it was, even on error)."""
+    """Pause the cyclic garbage collector for a block (restored as it was, even on error).
+
+    On the way out, what the block allocated joins the oldest generation unexamined: left in
+    the youngest, the first collection after the pause would walk all of it at once (a
+    tenth of a 20,000-node view). Skipped when the program keeps objects frozen itself."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            _promote_unexamined()
             gc.enable()
+
+
+def _promote_unexamined() -> None:
+    """Move every tracked object to the oldest generation without a collection."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()

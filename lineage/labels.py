@@ -9,6 +9,7 @@ Ties go to the alphabetically first text, so the answer never depends on query o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 ENGLISH, CHINESE = "en", "zh"
 
@@ -16,6 +17,13 @@ ENGLISH, CHINESE = "en", "zh"
 def language_of(label) -> str:
     """The lower-cased language tag of a literal (rdflib Literal or PlainLiteral), or ''."""
     return (getattr(label, "language", None) or "").lower()
+
+
+@lru_cache(maxsize=256)
+def _ranks(language: str) -> tuple[tuple[str, int], ...]:
+    """(name slot, rank) of each slot a label in this language may fill (often one)."""
+    return tuple((wanted, rank) for wanted in (ENGLISH, CHINESE)
+                 if (rank := _rank(language, wanted)) is not None)
 
 
 def _rank(language: str, wanted: str) -> int | None:
@@ -35,14 +43,12 @@ class LabelChooser:
         self._best: dict[tuple[str, str], tuple[int, str]] = {}
 
     def add(self, node: str, label) -> None:
-        language, text = language_of(label), str(label)
-        for wanted in (ENGLISH, CHINESE):
-            rank = _rank(language, wanted)
-            if rank is not None:
-                key = (node, wanted)
-                best = self._best.get(key)
-                if best is None or (rank, text) < best:
-                    self._best[key] = (rank, text)
+        text = str(label)
+        for wanted, rank in _ranks(language_of(label)):
+            key = (node, wanted)
+            best = self._best.get(key)
+            if best is None or (rank, text) < best:
+                self._best[key] = (rank, text)
 
     def english(self, node: str) -> str | None:
         best = self._best.get((node, ENGLISH))

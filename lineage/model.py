@@ -11,6 +11,8 @@ from rdflib.namespace import XSD
 
 _PRECISION = {XSD.date: "day", XSD.gYearMonth: "month", XSD.gYear: "year", XSD.dateTime: "time"}
 _PRECISION_BY_IRI = {str(datatype): precision for datatype, precision in _PRECISION.items()}
+#: DateValues already made, by (lexical form, datatype): they are immutable, so shared.
+_SEEN_DATES: dict[tuple[str, str | None], "DateValue"] = {}
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,17 @@ class DateValue:
     @classmethod
     def from_literal(cls, literal) -> "DateValue | None":
         """From an rdflib Literal or a store PlainLiteral; None for anything else."""
+        lexical = getattr(literal, "lexical", None)
+        if lexical is not None:  # a PlainLiteral: whole graphs bring tens of thousands
+            key = (lexical, getattr(literal, "datatype", None))
+            found = _SEEN_DATES.get(key)
+            if found is None:
+                if len(_SEEN_DATES) > 50_000:
+                    _SEEN_DATES.clear()
+                found = _SEEN_DATES[key] = cls(lexical, _PRECISION_BY_IRI.get(key[1], "unknown"))
+            return found
         if isinstance(literal, Literal):
             return cls(str(literal), _PRECISION.get(literal.datatype, "unknown"))
-        datatype = getattr(literal, "datatype", None)
-        if hasattr(literal, "lexical"):
-            return cls(literal.lexical, _PRECISION_BY_IRI.get(datatype, "unknown"))
         return None
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from ..labels import LabelChooser
 from ..model import DateValue, InstitutionRef, SourceRef
 from ..namespaces import LIN, NON_LINEAGE_EVENTS, shorten
 from ..graph.sources import chunks as _chunks, citations, values as _values
+from ..graph.whole import EventFacts, WholeGraph
 from ..store.local import Store
 from .. import vocabulary
 from ..vocabulary import Direction
@@ -79,6 +80,7 @@ _NODE_FACTS = {
     "established": "?i lin:established ?value .",
 }
 _NODE_FACT = "SELECT ?i ?value WHERE {{ {restrict} {pattern} }}"
+_ALL_LABELS = "SELECT ?i ?value WHERE { ?i rdfs:label ?value }"
 
 _ALL_INSTITUTIONS = "SELECT DISTINCT ?i WHERE {{ ?i a ?t . {institution_types} }}"
 
@@ -110,15 +112,19 @@ class LineageNetwork:
     units: nx.MultiDiGraph
     terminal_events: dict[str, list[EventRef]]  # institution -> events with no result (dissolutions)
     spans: dict = field(default_factory=dict)  # institution -> Lifespan, once asked for
+    whole: WholeGraph | None = None  # the facts read, when the whole graph was projected
 
     def with_lifespans(self, store: Store, whole: bool = False) -> "LineageNetwork":
         """Attach the lifespan of every institution projected (see lineage.graph.existence);
-        `whole` reads them in one query over the graph."""
-        from ..graph.existence import lifespans
+        `whole` reads them in one query over the graph (none, after project_whole)."""
+        from ..graph.existence import lifespans, whole_graph_lifespans
         from ..model import Lifespan
 
         nodes = set(self.lineage.nodes) | set(self.units.nodes)
-        found = lifespans(store, None if whole else nodes)
+        if self.whole is not None:
+            found = whole_graph_lifespans(store, self.whole)
+        else:
+            found = lifespans(store, None if whole else nodes)
         self.spans = {n: found.get(n) or Lifespan(n) for n in nodes}
         return self
 
@@ -159,22 +165,56 @@ def all_institutions(store: Store) -> set[str]:
 
 
 def project(store: Store, institutions: Iterable[str], direction: str | None = None,
-            with_units: bool = False, whole: bool = False) -> LineageNetwork:
-    """Project the hops touching these institutions (from them downwards, upwards, or both).
-
-    `whole` says the institutions are all there are: each kind of fact is then read in one
-    query over the graph, instead of in VALUES chunks, and filtered here."""
+            with_units: bool = False) -> LineageNetwork:
+    """Project the hops touching these institutions (from them downwards, upwards, or both),
+    reading their facts in VALUES chunks (project_whole reads a whole graph's at once)."""
     with paused_gc():
-        return _project(store, sorted(set(institutions)), direction, with_units, whole)
+        return _project(store, sorted(set(institutions)), direction, with_units)
 
 
-def _project(store: Store, iris: list[str], direction: str | None, with_units: bool,
-             whole: bool) -> LineageNetwork:
+def project_whole(store: Store, with_units: bool = False) -> LineageNetwork:
+    """Project every institution, its hops and (`with_units`) memberships, each kind of fact
+    read once over the whole graph (lineage.graph.whole), and kept for the lifespans."""
+    with paused_gc():
+        whole = WholeGraph.read(store)
+        institutions = set(whole.institution_types)
+        lineage, units = nx.MultiDiGraph(), nx.MultiDiGraph()
+        lineage.add_nodes_from(sorted(institutions))
+        terminal: dict[str, list[EventRef]] = defaultdict(list)
+        for event, hop_type in _lineage_events(store, whole.events):
+            ref = EventRef(event.iri, hop_type, event.date, event.status,
+                           tuple(whole.cited.get(event.iri, ())), event.confidence)
+            for original in event.originals:  # sorted, each once
+                if not event.results and original in institutions:
+                    terminal[original].append(ref)
+                for result in event.results:
+                    if original in institutions or result in institutions:
+                        lineage.add_edge(original, result, key=event.iri, event=ref)
+        if with_units:
+            _add_unit_rows(units, [r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
+                                   if r["member"] in institutions or r["unit"] in institutions],
+                           whole.cited)
+        _add_node_data(store, lineage, units, whole=whole)
+        return LineageNetwork(lineage, units, dict(terminal), whole=whole)
+
+
+def _lineage_events(store: Store, events: dict[str, EventFacts]):
+    """(event, its most specific type, prefixed) for each event that is a lineage hop."""
+    founding, supers = founding_types(store), superclasses(store)
+    for iri in sorted(events):
+        event = events[iri]
+        kinds = sorted(t for t in most_specific(event.types, supers) if t not in founding)
+        if kinds:
+            yield event, shorten(kinds[0])
+
+
+def _project(store: Store, iris: list[str], direction: str | None,
+             with_units: bool) -> LineageNetwork:
     lineage, units = nx.MultiDiGraph(), nx.MultiDiGraph()
     lineage.add_nodes_from(iris)
-    hops = _all_hops(store, set(iris)) if whole else _hops(store, iris, direction)
+    hops = _hops(store, iris, direction)
     events = {h["e"] for h in hops}
-    cites = citations(store, events, whole)
+    cites = citations(store, events)
     terminal: dict[str, list[EventRef]] = defaultdict(list)
     for h in hops:
         event = EventRef(h["e"], h["type"], h.get("date"), h.get("status"),
@@ -185,8 +225,8 @@ def _project(store: Store, iris: list[str], direction: str | None, with_units: b
             continue
         lineage.add_edge(h["o"], h["r"], key=h["e"], event=event)
     if with_units:
-        _add_units(store, iris, units, whole)
-    _add_node_data(store, lineage, units, whole=whole)
+        _add_units(store, iris, units)
+    _add_node_data(store, lineage, units)
     return LineageNetwork(lineage, units, dict(terminal))
 
 
@@ -213,12 +253,6 @@ def _hops(store: Store, iris: list[str], direction: str | None) -> list[dict]:
     return _unique_hops(rows)
 
 
-def _all_hops(store: Store, institutions: set[str]) -> list[dict]:
-    """Every hop touching the institutions, read in one query (every hop has an original)."""
-    rows = _hop_rows(store, "", _HOP_PATTERNS["o"])
-    return _unique_hops([r for r in rows if r["o"] in institutions or r.get("r") in institutions])
-
-
 def _unique_hops(rows: list[dict]) -> list[dict]:
     seen, hops = set(), []
     for row in rows:
@@ -236,51 +270,69 @@ def _unique_hops(rows: list[dict]) -> list[dict]:
     return hops
 
 
-def _add_units(store: Store, iris: list[str], units: nx.MultiDiGraph, whole: bool) -> None:
-    if whole:
-        wanted = set(iris)
-        rows = [r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
-                if r["member"] in wanted or r["unit"] in wanted]
-    else:
-        rows = [r for chunk in _chunks(iris) for r in
-                store.select_plain(_UNITS.format(values=_values(chunk))).bindings()]
-    more = citations(store, {str(r["m"]) for r in rows}, whole)
+def _add_units(store: Store, iris: list[str], units: nx.MultiDiGraph) -> None:
+    rows = [r for chunk in _chunks(iris) for r in
+            store.select_plain(_UNITS.format(values=_values(chunk))).bindings()]
+    _add_unit_rows(units, rows, citations(store, {str(r["m"]) for r in rows}))
+
+
+def _add_unit_rows(units: nx.MultiDiGraph, rows: list[dict], cited: dict) -> None:
     for r in rows:
         units.add_edge(str(r["member"]), str(r["unit"]), key=str(r["m"]),
                        role=shorten(str(r["role"])), start=DateValue.from_literal(r.get("from")),
                        end=DateValue.from_literal(r.get("until")),
-                       sources=tuple(more.get(str(r["m"]), ())))
+                       sources=tuple(cited.get(str(r["m"]), ())))
 
 
-def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: bool = False) -> None:
+def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: WholeGraph | None = None) -> None:
+    """Each node's most specific institution types, chosen English and Chinese labels and
+    (earliest) date of establishment."""
     nodes = {n for g in graphs for n in g.nodes}
-    facts = {kind: _node_facts(store, kind, nodes, whole) for kind in _NODE_FACTS}
-    supers = superclasses(store) if facts["type"] else {}
-    established = {}
-    for i, value in facts["established"]:
-        established.setdefault(i, DateValue.from_literal(value))
+    if whole is not None:
+        types = whole.institution_types
+        established_pairs = whole.established
+        labels = [r for r in store.select_plain(_ALL_LABELS).rows if r[0] in nodes]
+    else:
+        facts = {kind: _node_facts(store, kind, nodes) for kind in _NODE_FACTS}
+        types = defaultdict(set)
+        for i, value in facts["type"]:
+            types[i].add(value)
+        established_pairs = [(i, DateValue.from_literal(v)) for i, v in facts["established"]]
+        labels = facts["label"]
+    supers = superclasses(store) if types else {}
+    established: dict[str, DateValue] = {}
+    for i, date in established_pairs:
+        if date is not None and (i not in established or date.lexical < established[i].lexical):
+            established[i] = date
     chosen = LabelChooser()
-    for i, label in facts["label"]:
+    for i, label in labels:
         chosen.add(i, label)
-    types: dict[str, set[str]] = defaultdict(set)
-    for i, value in facts["type"]:
-        types[i].add(value)
+    specific = _most_specific_memo(supers)
     for g in graphs:
         for n in g.nodes:
-            mine = types.get(n, set())
-            specific = most_specific(mine, supers)
-            labels = {slot: text for slot, text in (("label_en", chosen.english(n)),
-                                                    ("label_zh", chosen.chinese(n))) if text}
-            g.nodes[n].update(types=tuple(sorted(specific)), established=established.get(n),
-                              **labels)
+            labels_of = {slot: text for slot, text in (("label_en", chosen.english(n)),
+                                                       ("label_zh", chosen.chinese(n))) if text}
+            g.nodes[n].update(types=specific(types.get(n, ())), established=established.get(n),
+                              **labels_of)
 
 
-def _node_facts(store: Store, kind: str, nodes: set[str], whole: bool) -> list[tuple]:
+def _most_specific_memo(supers: dict[str, frozenset[str]]):
+    """most_specific as a sorted tuple, computed once per distinct set of types (a whole
+    graph has a few dozen such sets among tens of thousands of nodes)."""
+    done: dict[frozenset, tuple[str, ...]] = {}
+
+    def specific(types) -> tuple[str, ...]:
+        key = frozenset(types)
+        if key not in done:
+            done[key] = tuple(sorted(most_specific(key, supers)))
+        return done[key]
+
+    return specific
+
+
+def _node_facts(store: Store, kind: str, nodes: set[str]) -> list[tuple]:
     """(node, value) pairs of one kind of fact, for these nodes only."""
     pattern = _NODE_FACTS[kind].replace("{institution_types}",
                                         among(store, "value", LIN.Institution))
-    if whole:  # one read of the whole graph; a node with no row has no such fact
-        rows = store.select_plain(_NODE_FACT.format(restrict="", pattern=pattern)).rows
-        return [r for r in rows if r[0] in nodes]
     return [r for chunk in _chunks(sorted(nodes)) for r in store.select_plain(_NODE_FACT.format(
         restrict=f"VALUES ?i {{ {_values(chunk)} }}", pattern=pattern)).rows]

@@ -11,7 +11,7 @@ import networkx as nx
 from ..dates import not_after
 from ..graph.existence import started_by
 from ..model import DateValue, InstitutionRef, Lifespan
-from .network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach
+from .network import DOWN, UP, EventRef, LineageNetwork, project, project_whole, reach
 from ..store.local import Store
 from ..vocabulary import Direction
 
@@ -246,7 +246,7 @@ def find_path(store: Store, start: InstitutionRef, end: InstitutionRef,
             if end.iri in members:
                 net = project(store, members, step)
                 return _path_on(net, start, end, directed=step)
-    net = project(store, all_institutions(store), None, with_units=via_units, whole=True)
+    net = project_whole(store, with_units=via_units)
     return _path_on(net, start, end, directed=None, via_units=via_units)
 
 

@@ -29,6 +29,7 @@ from ..dates import not_after
 from ..model import DateValue, DatedBy, Lifespan
 from ..namespaces import LIN, shorten
 from .sources import chunks, values
+from .whole import WholeGraph
 from ..store.local import Store
 from .. import vocabulary
 
@@ -107,11 +108,28 @@ def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Life
     wanted = None if iris is None else sorted(set(iris))
     kinds = event_kinds(store)
     parties = _rows(store, _PARTIES, wanted, "x", types=among(store, "type", LIN.ChangeEvent))
-    established = _rows(store, _ESTABLISHED, wanted, "x")
-    spans = _derive(parties, established, kinds)
+    established = [(str(row["x"]), DateValue.from_literal(row["date"]))
+                   for row in _rows(store, _ESTABLISHED, wanted, "x")]
+    spans = _spans(_events_of(parties, kinds), established)
     if wanted is not None:
         return {i: spans.get(i, Lifespan(i)) for i in wanted}
     return spans
+
+
+def whole_graph_lifespans(store: Store, whole: "WholeGraph") -> dict[str, Lifespan]:
+    """lifespans(store) from facts already read (see lineage.graph.whole): the same rule,
+    no query of its own but the class tree's."""
+    kinds = event_kinds(store)
+    events = {iri: {"o": set(e.originals), "r": set(e.results), "kind": _kind(e.types, kinds),
+                    "status": e.status, "date": e.date}
+              for iri, e in whole.events.items()}
+    return _spans(events, whole.established)
+
+
+def _kind(types: Iterable[str], kinds: dict[str, str]) -> str:
+    """The rule's kind of an event of these types (a named kind before lin:ChangeEvent)."""
+    found = sorted(kinds.get(shorten(t), "lin:ChangeEvent") for t in types)
+    return next((k for k in found if k != "lin:ChangeEvent"), "lin:ChangeEvent")
 
 
 def _rows(store: Store, template: str, wanted: list[str] | None, var: str, **fill) -> list:
@@ -122,9 +140,8 @@ def _rows(store: Store, template: str, wanted: list[str] | None, var: str, **fil
         restrict=f"VALUES ?{var} {{ {values(chunk)} }}", **fill)).bindings()]
 
 
-def _derive(parties: list[dict], established: list[dict], kinds: dict[str, str]
-            ) -> dict[str, Lifespan]:
-    """Apply the rule to the rows: own date, else settled resulting event, else earliest."""
+def _events_of(parties: list[dict], kinds: dict[str, str]) -> dict[str, dict]:
+    """Each event's originals, results, kind, status and date, from rows of _PARTIES."""
     by_event: dict[str, dict] = defaultdict(lambda: {"o": set(), "r": set()})
     for row in parties:
         event = by_event[str(row["e"])]
@@ -134,14 +151,19 @@ def _derive(parties: list[dict], established: list[dict], kinds: dict[str, str]
             event["kind"] = kind
         event["status"] = shorten(str(row["status"])) if "status" in row else None
         event["date"] = DateValue.from_literal(row.get("date"))
+    return by_event
+
+
+def _spans(by_event: dict[str, dict], established: list[tuple[str, DateValue | None]]
+           ) -> dict[str, Lifespan]:
+    """Apply the rule: own date, else settled resulting event, else earliest."""
     starts, ends, earliest, known = {}, {}, {}, {}
     for iri, event in sorted(by_event.items()):
         _consider(iri, event, starts, ends, earliest, known)
     own = {}
-    for row in established:
-        date = DateValue.from_literal(row["date"])
+    for node, date in established:
         if date is not None:
-            _keep_earliest(own, str(row["x"]), DatedBy(date, "established"))
+            _keep_earliest(own, node, DatedBy(date, "established"))
     found = set(own) | set(starts) | set(earliest) | set(ends) | set(known)
     return {i: Lifespan(i, own.get(i) or starts.get(i) or earliest.get(i), ends.get(i),
                         known.get(i)) for i in found}

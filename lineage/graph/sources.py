@@ -65,10 +65,26 @@ def citations(store: Store, nodes: Iterable, whole: bool = False) -> dict[str, l
     else:
         pairs = [(n, s) for chunk in chunks(sorted(wanted))
                  for n, s in store.select_plain(_CITES.format(values=values(chunk)))]
-    refs = source_refs(store, (s for _, s in pairs))
-    cited: dict[str, list[SourceRef]] = defaultdict(list)
-    for node, source in sorted(set(pairs)):
-        cited[node].append(refs[source])
-    for items in cited.values():
-        items.sort(key=lambda s: (str(s.date or ""), s.title))
-    return dict(cited)
+    return _cited(store, pairs)
+
+
+def all_citations(store: Store) -> dict[str, list[SourceRef]]:
+    """The sources every node of the graph cites (as citations gives them)."""
+    return _cited(store, list(store.select_plain(_ALL_CITES)))
+
+
+def _cited(store: Store, pairs: list[tuple]) -> dict[str, list[SourceRef]]:
+    """Each node's sources (nodes in IRI order; sources by date, title, then IRI)."""
+    by_node: dict[str, set[str]] = defaultdict(set)
+    for node, source in pairs:
+        by_node[node].add(source)
+    refs = source_refs(store, {s for sources in by_node.values() for s in sources})
+    cited: dict[str, list[SourceRef]] = {}
+    for node in sorted(by_node):
+        sources = by_node[node]
+        if len(sources) == 1:
+            cited[node] = [refs[next(iter(sources))]]
+        else:
+            cited[node] = sorted((refs[s] for s in sorted(sources)),
+                                 key=lambda s: (str(s.date or ""), s.title))
+    return cited

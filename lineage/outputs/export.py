@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from ..graph.existence import happened_by, membership_began_by, not_yet, started_by
 from ..namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
-from ..analysis.network import all_institutions, project
+from ..analysis.network import project_whole
 from ..store.local import Store
 
 RDF_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld")
@@ -131,7 +131,7 @@ def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
     """Institutions (and units) as nodes; lineage events and memberships as edges, with their
     dates, statuses and sources as attributes; start/end dates for Gephi's timeline from the
     existence rule. As of a date, what the rule places later is left out."""
-    net = project(store, all_institutions(store), None, with_units=True, whole=True)
+    net = project_whole(store, with_units=True)
     net.with_lifespans(store, whole=True)
     graph = nx.MultiDiGraph(mode="dynamic")
     nodes = sorted(n for n in set(net.lineage.nodes) | set(net.units.nodes)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...dates import not_after
 from ...model import DateValue, DatedBy, InstitutionRef, SourceRef
-from ...analysis.network import EventRef, all_institutions, project
+from ...analysis.network import EventRef, project_whole
 from ...graph.sources import chunks, citations, values
 from ...store.local import Store
 from ..terminal import escape_controls, short_citation
@@ -164,7 +164,7 @@ def plan(store: Store, root: InstitutionRef | None = None, focus: InstitutionRef
 
 def _lineage_part(store: Store) -> views.Selection:
     """Every institution that takes part in a lineage hop or a dissolution."""
-    net = project(store, all_institutions(store), None, with_units=False, whole=True)
+    net = project_whole(store)
     hops = [views.Hop(u, v, e) for u, v, e in net.lineage.edges(data="event")]
     nodes = {n for h in hops for n in (h.source, h.target)} | set(net.terminal_events)
     return views.Selection(net, nodes, hops, [], title="lineage events in the graph",

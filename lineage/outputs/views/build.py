@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import networkx as nx
 
@@ -17,7 +18,7 @@ from ...dates import not_after
 from ...graph.existence import ended_by, membership_began_by, started_by
 from ...model import DateValue, InstitutionRef, SourceRef
 from ...namespaces import shorten
-from ...analysis.network import DOWN, UP, EventRef, LineageNetwork, all_institutions, project, reach, within
+from ...analysis.network import DOWN, UP, EventRef, LineageNetwork, project, project_whole, reach, within
 from ...graph.sources import chunks, citations, values
 from ...store.local import Store
 from . import layout as layouts
@@ -111,10 +112,10 @@ def _links(net: LineageNetwork) -> list[Link]:
 
 def whole(store: Store) -> Selection:
     """Every institution, every lineage hop and every membership."""
-    institutions = all_institutions(store)
-    net = project(store, institutions, None, with_units=True, whole=True)
+    net = project_whole(store, with_units=True)
     nodes = set(net.lineage.nodes) | set(net.units.nodes)
-    return Selection(net, nodes, _hops(net), _links(net), projected=institutions, whole=True)
+    return Selection(net, nodes, _hops(net), _links(net), projected=set(net.whole.institution_types),
+                     whole=True)
 
 
 def neighbourhood(store: Store, root: InstitutionRef, depth: int) -> Selection:
@@ -234,8 +235,10 @@ def _attrs(net: LineageNetwork, iri: str) -> dict:
 
 
 def _year(value: DateValue | None) -> int | None:
-    text = value.lexical if value is not None else ""
-    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+    if value is None:
+        return None
+    text = value.lexical[:4]
+    return int(text) if len(text) == 4 and text.isdigit() else None
 
 
 def _date(value: DateValue | None) -> dict | None:
@@ -245,6 +248,12 @@ def _date(value: DateValue | None) -> dict | None:
 def _compact(record: dict) -> dict:
     """Leave out empty values (the page reads a missing key as empty): smaller files."""
     return {k: v for k, v in record.items() if v is not None and v != [] and v is not False}
+
+
+def _put(record: dict, key: str, value) -> None:
+    """Set a value unless it is empty (as _compact would leave it out)."""
+    if value is not None and value != [] and value is not False:
+        record[key] = value
 
 
 def safe_url(url: str | None) -> str | None:
@@ -261,7 +270,8 @@ class _Extras:
     sources: dict[str, list[SourceRef]]
 
 
-def _extras(store: Store, nodes: list[str], others: list[str], whole: bool) -> _Extras:
+def _extras(store: Store, net: LineageNetwork, nodes: list[str], others: list[str],
+            whole: bool) -> _Extras:
     """Alternative labels and comments (nodes, events, memberships) and the nodes' own sources."""
     alt: dict[str, list[str]] = defaultdict(list)
     comments: dict[str, list[str]] = defaultdict(list)
@@ -276,7 +286,11 @@ def _extras(store: Store, nodes: list[str], others: list[str], whole: bool) -> _
     for table in (alt, comments):
         for items in table.values():
             items.sort()
-    return _Extras(dict(alt), dict(comments), citations(store, nodes, whole))
+    if net.whole is not None:
+        cited = {n: net.whole.cited[n] for n in nodes if n in net.whole.cited}
+    else:
+        cited = citations(store, nodes, whole)
+    return _Extras(dict(alt), dict(comments), cited)
 
 
 class _Tables:
@@ -290,21 +304,24 @@ class _Tables:
         self.events: list[dict] = []
         self.units: list[dict] = []
         self._index: dict[str, int] = {}
+        self._source_index: dict[str, int] = {}
 
     def source_ids(self, refs) -> list[int]:
+        if not refs:
+            return []
         found = []
         for ref in refs:
-            key = "source " + ref.iri
-            if key not in self._index:
-                self._index[key] = len(self.sources)
+            key = ref.iri
+            if key not in self._source_index:
+                self._source_index[key] = len(self.sources)
                 self.sources.append(_compact({
                     "iri": ref.iri, "title": ref.title, "publisher": ref.publisher,
                     "date": _date(ref.date), "url": safe_url(ref.url), "via": ref.cited_via,
                     "descriptive": ref.title_is_descriptive,
                     "confidence": styles.confidence_label(ref.confidence),
                 }))
-            found.append(self._index[key])
-        return list(dict.fromkeys(found))
+            found.append(self._source_index[key])
+        return list(dict.fromkeys(found)) if len(found) > 1 else found
 
     def party(self, iri: str) -> int | str:
         if iri in self.node_ids:
@@ -357,7 +374,7 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
                     if as_of_date is None or e.date is None
                     or not_after(e.date.lexical, as_of_date)]
                 for n in order}
-    extras = _extras(store, order, [h.event.iri for h in hops] + [k.iri for k in links]
+    extras = _extras(store, net, order, [h.event.iri for h in hops] + [k.iri for k in links]
                      + [e.iri for es in terminal.values() for e in es]
                      + [key for _, _, key in net.units.edges(keys=True)], selection.whole)
     tables = _Tables(net, node_ids, extras)
@@ -458,23 +475,27 @@ def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables:
         if year is not None:
             years[h.source].append(year)
             years[h.target].append(year)
-        edges.append(_compact({
-            "from": node_ids[h.source], "to": node_ids[h.target],
-            "event": tables.event_id(h.event, *parties[h.event.iri]),
-            "rel": styles.event_style(h.event.event_type).key,
-            "status": styles.status_style(h.event.status).key, "year": year}))
+        edge = {"from": node_ids[h.source], "to": node_ids[h.target],
+                "event": tables.event_id(h.event, *parties[h.event.iri]),
+                "rel": styles.event_style(h.event.event_type).key,
+                "status": styles.status_style(h.event.status).key}
+        _put(edge, "year", year)
+        edges.append(edge)
     for k in links:
-        edges.append(_compact({
-            "from": node_ids[k.member], "to": node_ids[k.unit], "unit": tables.unit_id(k),
-            "rel": styles.role_style(k.role).key, "status": styles.MEMBERSHIP_STATUS,
-            "year": _year(k.start), "until": _year(k.end)}))
-    seen_pairs: dict[tuple[int, int], int] = defaultdict(int)
+        edge = {"from": node_ids[k.member], "to": node_ids[k.unit], "unit": tables.unit_id(k),
+                "rel": styles.role_style(k.role).key, "status": styles.MEMBERSHIP_STATUS}
+        _put(edge, "year", _year(k.start))
+        _put(edge, "until", _year(k.end))
+        edges.append(edge)
+    seen_pairs: dict[tuple[int, int], int] = {}
     for i, edge in enumerate(edges):
         edge["id"] = i
-        pair = (min(edge["from"], edge["to"]), max(edge["from"], edge["to"]))
-        if seen_pairs[pair]:  # a second line between the same two: curve it apart
-            edge["curve"] = seen_pairs[pair]
-        seen_pairs[pair] += 1
+        a, b = edge["from"], edge["to"]
+        pair = (a, b) if a < b else (b, a)
+        seen = seen_pairs.get(pair, 0)
+        if seen:  # a second line between the same two: curve it apart
+            edge["curve"] = seen
+        seen_pairs[pair] = seen + 1
     return edges, years
 
 
@@ -482,29 +503,44 @@ def _dated(dated) -> dict | None:
     """A derived date for the page: value, precision and where it comes from."""
     if dated is None:
         return None
-    return {"v": dated.date.lexical, "p": dated.date.precision, "from": _origin(dated)}
+    return {"v": dated.date.lexical, "p": dated.date.precision, "from": _origin(dated.event_type)}
 
 
-def _origin(dated) -> str:
+@lru_cache(maxsize=256)
+def _origin(event_type: str | None) -> str:
     """Where a derived date comes from, in plain words for the panel."""
-    if dated.event_type is None:
+    if event_type is None:
         return "its own date of establishment"
-    style = styles.event_style(dated.event_type)
-    kind = style.en if style.key == dated.event_type else dated.event_type.split(":", 1)[-1]
+    style = styles.event_style(event_type)
+    kind = style.en if style.key == event_type else event_type.split(":", 1)[-1]
     return f"the {kind} event"
 
 
-def _time_facts(span, as_of_date: str | None) -> dict:
+def _put_time_facts(node: dict, span, as_of_date: str | None) -> None:
     """A node's start, end and known-by dates by the existence rule; `year` (its start's)
-    places it on the timeline and in the years filter, `undated` puts it in its own group."""
+    places it on the timeline and in the years filter, `undated` puts it in its own group.
+    Empty ones are left out."""
     start = span.start if span else None
     end = span.end if span else None
-    known = span.known_by if span and start is None else None
-    return {"year": _year(start.date) if start else None,
-            "endYear": _year(end.date) if end else None,
-            "start": _dated(start), "end": _dated(end), "knownBy": _dated(known),
-            "undated": start is None,
-            "ended": as_of_date is not None and ended_by(span, as_of_date)}
+    if start is not None:
+        _put(node, "year", _year(start.date))
+        node["start"] = _dated(start)
+    else:
+        node["undated"] = True
+        if span is not None and span.known_by is not None:
+            node["knownBy"] = _dated(span.known_by)
+    if end is not None:
+        _put(node, "endYear", _year(end.date))
+        node["end"] = _dated(end)
+        if as_of_date is not None and ended_by(span, as_of_date):
+            node["ended"] = True
+
+
+def _node_attributes(net: LineageNetwork) -> dict[str, dict]:
+    """Each projected node's attributes (labels, types, established), lineage graph first."""
+    found = dict(net.units.nodes(data=True))
+    found.update(net.lineage.nodes(data=True))
+    return found
 
 
 def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
@@ -525,25 +561,30 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
         for party in (*event.get("originals", ()), *event.get("results", ())):
             if isinstance(party, int):
                 events_of[order[party]].append(i)
+    attributes, extras, spans = _node_attributes(net), tables.extras, net.spans
     nodes = []
     for iri in order:
         for e in terminal.get(iri, ()):
             events_of[iri].append(tables.event_id(e, [iri], []))
             if (y := _year(e.date)) is not None:
                 years[iri].append(y)
-        attrs = _attrs(net, iri)
-        ref = net.ref(iri)
-        est = attrs.get("established")
-        nodes.append(_compact({
-            "id": tables.node_ids[iri], "group": styles.type_style(ref.types).key, "iri": iri,
-            "en": ref.label_en, "zh": ref.label_zh, "alt": tables.extras.alt_labels.get(iri),
-            **_time_facts(net.spans.get(iri), as_of_date), "established": _date(est),
-            "units": sorted(set(units_of.get(iri, ()))),
-            "events": list(dict.fromkeys(events_of.get(iri, ()))),
-            "comments": tables.extras.comments.get(iri),
-            "sources": tables.source_ids(tables.extras.sources.get(iri, ())),
-            "root": iri == root,
-        }))
+        attrs = attributes.get(iri, {})
+        node = {"id": tables.node_ids[iri],
+                "group": styles.type_style(tuple(attrs.get("types", ()))).key, "iri": iri}
+        _put(node, "en", attrs.get("label_en"))
+        _put(node, "zh", attrs.get("label_zh"))
+        _put(node, "alt", extras.alt_labels.get(iri))
+        _put_time_facts(node, spans.get(iri), as_of_date)
+        _put(node, "established", _date(attrs.get("established")))
+        if iri in units_of:
+            node["units"] = sorted(set(units_of[iri]))
+        if iri in events_of:
+            node["events"] = list(dict.fromkeys(events_of[iri]))
+        _put(node, "comments", extras.comments.get(iri))
+        _put(node, "sources", tables.source_ids(extras.sources.get(iri, ())))
+        if iri == root:
+            node["root"] = True
+        nodes.append(node)
     return nodes
 
 
