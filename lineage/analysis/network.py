@@ -309,11 +309,12 @@ def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: WholeGraph | N
         chosen.add(i, label)
     specific = _most_specific_memo(supers)
     for g in graphs:
-        for n in g.nodes:
-            labels_of = {slot: text for slot, text in (("label_en", chosen.english(n)),
-                                                       ("label_zh", chosen.chinese(n))) if text}
-            g.nodes[n].update(types=specific(types.get(n, ())), established=established.get(n),
-                              **labels_of)
+        for n, data in g.nodes(data=True):
+            data["types"], data["established"] = specific(types.get(n, ())), established.get(n)
+            if english := chosen.english(n):
+                data["label_en"] = english
+            if chinese := chosen.chinese(n):
+                data["label_zh"] = chinese
 
 
 def _most_specific_memo(supers: dict[str, frozenset[str]]):

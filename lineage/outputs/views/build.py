@@ -349,16 +349,23 @@ class _Tables:
     def unit_id(self, link: Link) -> int:
         key = "unit " + link.iri
         if key not in self._index:
-            style = styles.role_style(link.role)
-            self._index[key] = len(self.units)
-            self.units.append(_compact({
-                "iri": link.iri, "role": style.label if style.key == link.role else link.role,
-                "member": self.party(link.member), "unit": self.party(link.unit),
-                "from": _date(link.start), "until": _date(link.end),
-                "comments": self.extras.comments.get(link.iri),
-                "sources": self.source_ids(link.sources),
-            }))
+            self._index[key] = self._add_unit(link)
         return self._index[key]
+
+    def known_unit_id(self, iri: str) -> int | None:
+        """The table index of a membership already in the table, else None."""
+        return self._index.get("unit " + iri)
+
+    def _add_unit(self, link: Link) -> int:
+        style = styles.role_style(link.role)
+        self.units.append(_compact({
+            "iri": link.iri, "role": style.label if style.key == link.role else link.role,
+            "member": self.party(link.member), "unit": self.party(link.unit),
+            "from": _date(link.start), "until": _date(link.end),
+            "comments": self.extras.comments.get(link.iri),
+            "sources": self.source_ids(link.sources),
+        }))
+        return len(self.units) - 1
 
 
 def build(store: Store, selection: Selection, layout: str = FORCE,
@@ -552,8 +559,10 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
     # in IRI order: table indexes must not depend on the order the store returned rows in
     for m, u, key, d in sorted(net.units.edges(keys=True, data=True), key=lambda e: e[2]):
         if m in tables.node_ids or u in tables.node_ids:
-            ref = tables.unit_id(Link(m, u, key, d["role"], d.get("start"), d.get("end"),
-                                      d.get("sources", ())))
+            ref = tables.known_unit_id(key)
+            if ref is None:
+                ref = tables.unit_id(Link(m, u, key, d["role"], d.get("start"), d.get("end"),
+                                          d.get("sources", ())))
             units_of[m].append(ref)
             units_of[u].append(ref)
     events_of: dict[str, list[int]] = defaultdict(list)
