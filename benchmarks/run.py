@@ -177,6 +177,17 @@ def parse_size(text: str) -> int:
 _T0 = time.perf_counter()
 
 
+def replace_section(path: Path, heading: str, text: str) -> None:
+    """Replace the section of RESULTS.md that starts at `heading` (up to the next `## `), or
+    append it: a benchmark with its own section rewrites only that."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find(heading)
+    if start >= 0:
+        end = old.find("\n## ", start + len(heading))
+        old = old[:start] + (old[end + 1:] if end >= 0 else "")
+    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+
+
 def say(text: str = "") -> None:
     if text.startswith(("\n", "==")) or (text[:2].isdigit() or text[:1].isdigit()) and ". " in text[:4]:
         text = f"{text}   [{(time.perf_counter() - _T0) / 60:.1f} min]"
