@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  benchmarks/generate.py
 from run import (CHROMIUM_ARGS, Bench, load_average, machine, measure, ms, parse_size,  # noqa: E402
-                 say, size_label)
+                 replace_section, say, size_label)
 
 SECTION = "## 7. Time: `diff` over a whole graph, and a timeline view"
 
@@ -108,16 +108,6 @@ def section(diff_row: dict, view: dict, info: dict, loads: tuple[str, str]) -> s
          f"graph took {ms(diff_row['open'])} to open in memory (not part of the diff)."), ""])
 
 
-def write(path: Path, text: str) -> None:
-    """Replace section 7 of RESULTS.md, or append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = old.find(SECTION)
-    if start >= 0:
-        end = old.find("\n## ", start + len(SECTION))
-        old = old[:start] + (old[end + 1:] if end >= 0 else "")
-    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--diff-size", type=parse_size, default=100_000)
@@ -133,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         diff_row = diff_figures(args.diff_size, work, args.seed)
         say("timeline")
         view = timeline_figures(args.timeline_size, work, args.seed, args.chromium)
-    write(Path(args.output), section(diff_row, view, info, (start_load, load_average())))
+    replace_section(Path(args.output), SECTION,
+                    section(diff_row, view, info, (start_load, load_average())))
     say(f"wrote section 7 of {args.output}")
     return 0
 
