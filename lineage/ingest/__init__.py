@@ -214,7 +214,8 @@ def _bulk_import(store: Store, path: Path, graph: str, dry_run: bool, replace: b
         raise ImportRefused(problems)
     if not dry_run:
         try:
-            store.load_bytes(data, fmt, graph, str(path), bulk=True, replace=replace)
+            store.load_bytes(data, fmt, graph, str(path), bulk=True, replace=replace,
+                             checked=True)  # parse_rdf has just parsed it, strictly
         except InputError as exc:
             raise ImportRefused([Problem(str(path), exc.args[0], line=exc.line,
                                          column=exc.column)]) from None

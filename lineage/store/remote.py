@@ -214,7 +214,7 @@ class RemoteStore:
         self.load_bytes(read_input_file(path), rdf_format_for(path), graph, str(path))
 
     def load_bytes(self, data: bytes, fmt, graph: str, name: str, bulk: bool = False,
-                   replace: bool = False) -> None:
+                   replace: bool = False, checked: bool = False) -> None:
         """Parse RDF locally (strictly) and send it to the server in one update."""
         quads = parsed_quads(data, fmt, graph, name)
         self.add_quads(quads, replace_graphs=[graph] if replace else ())
