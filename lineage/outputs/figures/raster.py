@@ -46,6 +46,7 @@ class FastText:
     def __init__(self, base):
         self._base = base
         self._lines: dict[tuple, _Line] = {}
+        self._fonts: dict[int, object] = {}
 
     def __getattr__(self, name):
         return getattr(self._base, name)
@@ -62,6 +63,18 @@ class FastText:
                     "set_text", "draw_glyphs_to_bitmap", "get_image", "get_bitmap_offset",
                     "get_width_height", "get_descent")))
 
+    def _font(self, prop):
+        """The FT2Font for a font, cleared and sized for this dpi; matplotlib's lookup (a
+        search of the font list per family) is made once per font in a draw, not per line."""
+        key = hash(prop)
+        font = self._fonts.get(key)
+        if font is None:
+            font = self._fonts[key] = self._base._prepare_font(prop)
+        else:
+            font.clear()
+            font.set_size(prop.get_size_in_points(), self._base.dpi)
+        return font
+
     def _line(self, s: str, prop, antialiased: bool) -> _Line:
         """Lay out (and rasterise) a line once per draw, for both measuring and drawing."""
         key = (s, hash(prop), prop.get_size_in_points(), antialiased)
@@ -69,7 +82,7 @@ class FastText:
         if found is None:
             from matplotlib.backends.backend_agg import get_hinting_flag
 
-            font = self._base._prepare_font(prop)  # found, cleared and sized for this dpi
+            font = self._font(prop)
             font.set_text(s, 0.0, flags=get_hinting_flag())
             width, height = font.get_width_height()
             font.draw_glyphs_to_bitmap(antialiased=antialiased)
@@ -115,7 +128,7 @@ def _shaped(mtext) -> bool:
 
 
 def draw_png(fig, dpi: float) -> bytes:
-    """The figure drawn at `dpi` with FastText (when this matplotlib allows), as PNG bytes."""
+    """The figure drawn at `dpi` as PNG bytes (png_bytes), without matplotlib's PNG writer."""
     import matplotlib
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -124,7 +137,7 @@ def draw_png(fig, dpi: float) -> bytes:
     fig.set_dpi(dpi)
     renderer = canvas.get_renderer()
     renderer.clear()
-    fig.draw(FastText(renderer) if FastText.usable(renderer) else renderer)
+    fig.draw(renderer)  # a figure of draw.py wraps the renderer in FastText
     pixels = np.asarray(renderer.buffer_rgba())
     return png_bytes(pixels, dpi, SOFTWARE.format(version=matplotlib.__version__))
 
