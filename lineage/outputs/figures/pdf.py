@@ -10,9 +10,9 @@ Two costs dominate a large PDF figure, and both are cut here:
   font once per draw instead of once per line measured.
 - Font subsetting. fontTools subsets each embedded font with the font's OpenType layout
   tables (GSUB, GPOS, GDEF, kern): closing the glyph set over them is most of the time for
-  DejaVu Sans. A PDF never shapes text (every glyph is placed by the content stream), so
-  `lean_subsets` drops them from the embedded subsets; the outlines, metrics, hinting and
-  cmap stay as they were.
+  DejaVu Sans. A PDF never shapes text (every glyph is placed by the content stream), nor
+  sets it vertically here, so `lean_subsets` drops those tables and the vertical metrics from
+  the embedded subsets; the outlines, horizontal metrics, hinting and cmap stay as they were.
 
 Both are used only with the matplotlib these were written against (3.11); any other version,
 or anything unusual (mathtext, links, the 14 core fonts, Type 3), is drawn by matplotlib.
@@ -26,8 +26,10 @@ from contextlib import contextmanager
 
 #: The matplotlib series whose PDF text drawing FastPdfText reproduces.
 SERIES = "3.11."
-#: Tables a PDF viewer never reads from an embedded TrueType font.
-LAYOUT_TABLES = ["GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF", "MATH"]
+#: Tables a PDF viewer never reads from an embedded TrueType font written horizontally
+#: (Identity-H): OpenType layout, and vertical metrics (the CJK faces' vmtx has a row per
+#: glyph of the whole font, some 50,000, read in full before subsetting).
+UNUSED_TABLES = ["GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF", "MATH", "vhea", "vmtx", "VORG"]
 
 _patch_lock = threading.RLock()
 
@@ -159,15 +161,21 @@ def _shown(chunk: list, size: float) -> list:
     """A TJ array, as matplotlib builds it: runs of glyph codes as two-byte strings, kerns
     between them in thousandths of the text size."""
     import itertools
+    import struct
 
-    return [(-1000 * next(group) / size) if kind is float
-            else b"".join(code.to_bytes(2, "big") for code in group)
-            for kind, group in itertools.groupby(chunk, type)]
+    shown = []
+    for kind, group in itertools.groupby(chunk, type):
+        if kind is float:
+            shown.append(-1000 * next(group) / size)
+        else:
+            codes = list(group)
+            shown.append(struct.pack(f">{len(codes)}H", *codes))
+    return shown
 
 
 @contextmanager
 def lean_subsets():
-    """While a PDF is written, embed fonts subset without their OpenType layout tables
+    """While a PDF is written, embed fonts subset without the tables of UNUSED_TABLES
     (matplotlib 3.11 only; any other version subsets as it always does)."""
     if not supported():
         yield
@@ -192,14 +200,14 @@ def lean_subsets():
 
 
 def _subset(shared, fontfile, glyphs):
-    """matplotlib 3.11's get_glyphs_subset, with the layout tables dropped."""
+    """matplotlib 3.11's get_glyphs_subset, with UNUSED_TABLES dropped."""
     from fontTools import subset
 
     options = subset.Options(glyph_names=True, recommended_glyphs=True)
     options.drop_tables += [
         "FFTM", "PfEd", "BDF", "meta", "MERG", "TSIV", "Zapf", "bdat", "bloc", "cidg", "fdsc",
         "feat", "fmtx", "fond", "just", "kerx", "ltag", "morx", "trak", "xref",  # as matplotlib
-        *LAYOUT_TABLES]
+        *UNUSED_TABLES]
     options.layout_features = []
     options.font_number = fontfile.face_index
     font = subset.load_font(fontfile, options)
