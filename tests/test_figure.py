@@ -292,6 +292,20 @@ def test_pdf_fonts_stay_truetype_with_matplotlibs_outlines_and_widths(bundled, m
                     == matplotlibs["glyf"][name].compile(matplotlibs["glyf"]))
 
 
+def test_lean_subsets_put_matplotlibs_subsetting_back_when_the_last_pdf_is_written():
+    from matplotlib.backends import _backend_pdf_ps as shared
+
+    from lineage.outputs.figures import pdf
+
+    before = shared.get_glyphs_subset
+    with pdf.lean_subsets():
+        with pdf.lean_subsets():  # two figures at once (threads): one replacement
+            replaced = shared.get_glyphs_subset
+        assert shared.get_glyphs_subset is replaced
+        assert (replaced is not before) == pdf.supported()
+    assert shared.get_glyphs_subset is before
+
+
 # -- what is drawn ----------------------------------------------------------------------------------
 
 def test_the_lineage_part_is_every_institution_in_a_hop_or_dissolution(history):

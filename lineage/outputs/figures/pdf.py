@@ -24,6 +24,8 @@ import math
 import threading
 from contextlib import contextmanager
 
+from . import fonts
+
 #: The matplotlib series whose PDF text drawing FastPdfText reproduces.
 SERIES = "3.11."
 #: Tables a PDF viewer never reads from an embedded TrueType font written horizontally
@@ -31,7 +33,7 @@ SERIES = "3.11."
 #: glyph of the whole font, some 50,000, read in full before subsetting).
 UNUSED_TABLES = ["GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF", "MATH", "vhea", "vmtx", "VORG"]
 
-_patch_lock = threading.RLock()
+_patch_lock = threading.Lock()
 
 
 def supported() -> bool:
@@ -51,6 +53,7 @@ class FastPdfText:
         self._pdf = base._renderer  # the RendererPdf (nothing here is rasterised)
         self._fonts: dict[int, object] = {}
         self._glyphs: dict[tuple, tuple] = {}  # (font, chars, glyph) -> (subset, code, name)
+        self._heights: dict[int, tuple] = {}
 
     def __getattr__(self, name):
         return getattr(self._base, name)
@@ -115,10 +118,15 @@ class FastPdfText:
         """RendererPdf.draw_text of matplotlib 3.11 for TrueType text: the same operators."""
         if ismath or gc.get_url() is not None or not self._plain():
             return self._base.draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-        from matplotlib.backends.backend_pdf import Op
+        from matplotlib.backends.backend_pdf import Op, _fill, pdfRepr
         from matplotlib.ft2font import LoadFlags
 
-        pdf, output = self._pdf, self._pdf.file.output
+        pdf, written = self._pdf, []
+
+        def output(*data):  # PdfFile.output, into one write a line (see below)
+            written.append(_fill([pdfRepr(x) for x in data]))
+            written.append(b"\n")
+
         pdf.check_gc(gc, gc._rgb)
         size = prop.get_size_in_points()
         features = mtext.get_fontfeatures() if mtext is not None else None
@@ -141,7 +149,7 @@ class FastPdfText:
             if (item.ft_object, subset) != previous:
                 flush()
                 output(name, size, Op.selectfont)
-                pdf._setup_textpos(item.x, 0, 0, start_x, 0, 0)
+                output(item.x - start_x, 0 - 0, Op.textpos)  # RendererPdf._setup_textpos
                 previous, start_x = (item.ft_object, subset), item.x
             if item.y:
                 flush()
@@ -155,6 +163,18 @@ class FastPdfText:
         flush()
         output(Op.end_text)
         output(Op.grestore)
+        pdf.file.write(b"".join(written))  # one write (and one compress call), not 20 a line
+
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap as matplotlib 3.11's Text._get_layout reads
+        them from the font's OS/2 or hhea table when the renderer does not give them (at 72
+        dpi, the PDF's), read once per font in a draw instead of once per text."""
+        if not self._plain():
+            return self._base._get_font_height_metrics(prop)
+        key = hash(prop)
+        if key not in self._heights:
+            self._heights[key] = fonts.height_metrics(prop, 72)
+        return self._heights[key]
 
 
 def _shown(chunk: list, size: float) -> list:
@@ -176,27 +196,41 @@ def _shown(chunk: list, size: float) -> list:
 @contextmanager
 def lean_subsets():
     """While a PDF is written, embed fonts subset without the tables of UNUSED_TABLES
-    (matplotlib 3.11 only; any other version subsets as it always does)."""
+    (matplotlib 3.11 only; any other version subsets as it always does). The replacement
+    stays in place while any thread is writing a figure's PDF, so figures drawn at the same
+    time do not wait for each other; a PDF another thread writes meanwhile gets the same
+    lean, valid subsets."""
     if not supported():
         yield
         return
+    _install()
+    try:
+        yield
+    finally:
+        _uninstall()
+
+
+_patch = {"users": 0, "original": None}
+
+
+def _install() -> None:
     from matplotlib.backends import _backend_pdf_ps as shared
 
     with _patch_lock:
-        original = shared.get_glyphs_subset
-        if getattr(original, "_lineage_lean", False):  # already in place (a nested draw)
-            yield
-            return
+        if _patch["users"] == 0:
+            _patch["original"] = shared.get_glyphs_subset
+            shared.get_glyphs_subset = lambda fontfile, glyphs: _subset(shared, fontfile, glyphs)
+        _patch["users"] += 1
 
-        def get_glyphs_subset(fontfile, glyphs):
-            return _subset(shared, fontfile, glyphs)
 
-        get_glyphs_subset._lineage_lean = True
-        shared.get_glyphs_subset = get_glyphs_subset
-        try:
-            yield
-        finally:
-            shared.get_glyphs_subset = original
+def _uninstall() -> None:
+    from matplotlib.backends import _backend_pdf_ps as shared
+
+    with _patch_lock:
+        _patch["users"] -= 1
+        if _patch["users"] == 0:
+            shared.get_glyphs_subset = _patch["original"]
+            _patch["original"] = None
 
 
 def _subset(shared, fontfile, glyphs):

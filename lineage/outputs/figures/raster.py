@@ -1,4 +1,4 @@
-"""PNG figures drawn faster than `savefig` draws them, pixel for pixel the same to a reader.
+"""PNG figures drawn faster than `savefig` draws them, and the same to a reader.
 
 Two costs dominate a large PNG figure with matplotlib 3.11, and both are avoided here:
 
@@ -6,7 +6,8 @@ Two costs dominate a large PNG figure with matplotlib 3.11, and both are avoided
   its glyphs one at a time in a Python loop (a 200-institution family has some 17,600 glyphs:
   about 2.5 s). `FastText` draws each line with FreeType in one call instead, as matplotlib
   itself did up to 3.10 (`FT2Font.set_text` and `draw_glyphs_to_bitmap`: the same layout,
-  kerning and font fallback, the line placed to the whole pixel), and keeps the bitmap it
+  kerning and font fallback; the line placed to the whole pixel, so it may sit up to half a
+  pixel from where 3.11 puts it), and keeps the bitmap it
   made while the line was measured, so a line is laid out once, not twice.
 - Encoding. Pillow tries all five PNG filters on every row of an RGBA image (about 0.75 s
   for A4 at 300 dpi). `png_bytes` writes the opaque page as RGB with the "up" filter, which
@@ -24,6 +25,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from . import fonts
+
 SOFTWARE = "lineage, with Matplotlib {version}"
 
 
@@ -34,7 +37,7 @@ class _Line:
     width: float
     height: float
     descent: float
-    image: object  # 2-D uint8 coverage, or None when only measured
+    image: object  # 2-D uint8 coverage
     offset: tuple[float, float]
 
 
@@ -47,6 +50,7 @@ class FastText:
         self._base = base
         self._lines: dict[tuple, _Line] = {}
         self._fonts: dict[int, object] = {}
+        self._heights: dict[tuple, tuple] = {}
 
     def __getattr__(self, name):
         return getattr(self._base, name)
@@ -65,7 +69,8 @@ class FastText:
 
     def _font(self, prop):
         """The FT2Font for a font, cleared and sized for this dpi; matplotlib's lookup (a
-        search of the font list per family) is made once per font in a draw, not per line."""
+        search of the font list per family) is made once per font in a draw, not per line.
+        Fonts are told apart by their hash, as matplotlib's own font caches tell them apart."""
         key = hash(prop)
         font = self._fonts.get(key)
         if font is None:
@@ -93,6 +98,14 @@ class FastText:
                           np.array(font.get_image(), dtype=np.uint8), (x_off / 64, y_off / 64))
             self._lines[key] = found
         return found
+
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap as matplotlib 3.11's Text._get_layout would
+        read them for each text, read once per font in a draw (earlier versions never ask)."""
+        key = (hash(prop), self._base.dpi)
+        if key not in self._heights:
+            self._heights[key] = fonts.height_metrics(prop, self._base.dpi)
+        return self._heights[key]
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """As RendererAgg measures a line (FreeType's ink box, in pixels), from the layout
