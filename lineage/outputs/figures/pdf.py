@@ -9,12 +9,11 @@ Two costs dominate a large PDF figure, and both are cut here:
   out byte for byte as matplotlib's (tests/test_figure.py compares them). It also finds each
   font once per draw instead of once per line measured.
 - Font subsetting. fontTools reads each embedded font's OpenType layout tables (GSUB, GPOS,
-  GDEF, kern) in full and closes the glyph set over them, and reads every glyph name (some
-  50,000 in a CJK face). A PDF never shapes text (every glyph is placed by the content
-  stream), nor sets it vertically here, and reaches a CIDFontType2 font's glyphs through its
-  CIDToGIDMap, never by name; so `lean_subsets` embeds subsets without those tables, the
-  vertical metrics or glyph names. The outlines, horizontal metrics, hinting and cmap stay as
-  they were.
+  GDEF, kern) in full and closes the glyph set over them, and reads the vertical metrics of
+  every glyph (some 50,000 in a CJK face). A PDF never shapes text (every glyph is placed by
+  the content stream), nor sets it vertically here, so `lean_subsets` embeds subsets without
+  those tables. The outlines, horizontal metrics, hinting, glyph names and cmap stay as they
+  were.
 
 Both are used only with the matplotlib these were written against (3.11); any other version,
 or anything unusual (mathtext, links, the 14 core fonts, Type 3), is drawn by matplotlib.
@@ -236,19 +235,19 @@ def _uninstall() -> None:
 
 
 def _subset(shared, fontfile, glyphs):
-    """matplotlib 3.11's get_glyphs_subset, with UNUSED_TABLES dropped and without glyph
-    names (a CIDFontType2 font is reached through its CIDToGIDMap, never by glyph name; the
-    names of a CJK face are some 50,000 strings to read)."""
+    """matplotlib 3.11's get_glyphs_subset, with UNUSED_TABLES dropped. (Glyph names are
+    kept, as matplotlib keeps them: without them fontTools makes names from the cmap, which
+    takes longer than reading them.)"""
     from fontTools import subset
 
-    options = subset.Options(glyph_names=False, recommended_glyphs=True)
+    options = subset.Options(glyph_names=True, recommended_glyphs=True)
     options.drop_tables += [
         "FFTM", "PfEd", "BDF", "meta", "MERG", "TSIV", "Zapf", "bdat", "bloc", "cidg", "fdsc",
         "feat", "fmtx", "fond", "just", "kerx", "ltag", "morx", "trak", "xref",  # as matplotlib
         *UNUSED_TABLES]
     options.layout_features = []
     options.font_number = fontfile.face_index
-    font = subset.load_font(fontfile, options, dontLoadGlyphNames=True)
+    font = subset.load_font(fontfile, options)
     for tag in UNUSED_TABLES:  # before subsetting: fontTools 4.6x reads the layout tables in
         if tag in font:  # full (to compact them) before it drops anything
             del font[tag]
