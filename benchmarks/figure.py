@@ -30,11 +30,14 @@ SECTION = "## Figures: `lineage figure` (benchmarks/figure.py)"
 TARGET = 2.0  # seconds, for a 200-institution family
 ROOT_SLUG = "figure-family-root"
 NOTE = ("Where the time goes: choosing and laying out is a small part; matplotlib's text "
-        "layout and drawing of some 700 text items is most of an SVG; a PNG adds rasterising "
-        "them (at the default dpi, which keeps a figure larger than A4 to about A4's pixels "
-        "at 300 dpi); a PDF adds subsetting and embedding the TrueType fonts with fontTools "
-        "(kept: publishers' checkers refuse Type 3 fonts), more so with a CJK face. A "
-        "200-institution family is a poster (the page column), not an A4 figure.")
+        "layout of some 700 text items (libraqm shapes every one of about 17,600 characters) "
+        "is most of an SVG; a PNG adds rasterising them, a line at a time, and encoding the "
+        "page (lineage/outputs/figures/raster.py; at the default dpi, which keeps a figure "
+        "larger than A4 to about A4's pixels at 300 dpi); a PDF adds writing every glyph into "
+        "the page and subsetting the TrueType fonts with fontTools "
+        "(lineage/outputs/figures/pdf.py; Type 42 kept: publishers' checkers refuse Type 3 "
+        "fonts), more so with a CJK face of 50,000 glyphs. A 200-institution family is a "
+        "poster (the page column), not an A4 figure.")
 
 
 def family(n: int, seed: int, path: Path) -> str:

@@ -195,6 +195,124 @@ def test_the_whole_lineage_pdf_is_one_page_no_larger_than_a4(bundled):
     assert re.search(rb"/FontFile2", pdf), "TrueType fonts embedded: the text stays selectable"
 
 
+# -- drawn faster, looking the same (raster.py and pdf.py) -----------------------------------------
+
+def as_matplotlib_draws(monkeypatch) -> None:
+    """From here on, figures are drawn as matplotlib draws them: its own text drawing and
+    its own font subsets (what raster.FastText, pdf.FastPdfText and pdf.lean_subsets replace)."""
+    from contextlib import nullcontext
+
+    from lineage.outputs.figures import draw, pdf
+
+    monkeypatch.setattr(draw, "_fast_text", lambda renderer: renderer)
+    monkeypatch.setattr(pdf, "lean_subsets", nullcontext)
+
+
+def embedded_fonts(data: bytes) -> list:
+    """The TrueType font programs of a PDF (its streams with a /Length1), opened."""
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    found = []
+    for match in re.finditer(rb"\d+ 0 obj\s*<<(.*?)>>\s*stream\r?\n", data, re.S):
+        if b"/Length1" in match.group(1):
+            length = int(re.search(rb"/Length (\d+)", match.group(1)).group(1))
+            stream = data[match.end():match.end() + length]
+            found.append(TTFont(io.BytesIO(zlib.decompress(stream))))
+    return found
+
+
+def test_png_text_drawn_a_line_at_a_time_looks_as_matplotlib_draws_it(bundled, monkeypatch):
+    np = pytest.importorskip("numpy")
+    from PIL import Image
+
+    def pixels(data: bytes):
+        with Image.open(io.BytesIO(data)) as image:
+            return 255 - np.asarray(image.convert("L"), dtype=float)  # ink
+
+    fast = pixels(bundled.figure(WHEAT_ZH, labels="both", fmt="png", dpi=150).data)
+    as_matplotlib_draws(monkeypatch)
+    slow = pixels(bundled.figure(WHEAT_ZH, labels="both", fmt="png", dpi=150).data)
+    assert fast.shape == slow.shape
+    assert fast.sum() == pytest.approx(slow.sum(), rel=0.01), "no glyph lost, none doubled"
+    rows, columns = np.indices(fast.shape)
+    for where in (rows, columns):  # where the ink is: lines move by under a pixel, at most
+        assert (where * fast).sum() / fast.sum() == pytest.approx(
+            (where * slow).sum() / slow.sum(), abs=0.5)
+    assert np.abs(fast - slow).mean() < 6
+
+
+def test_png_bytes_keep_every_pixel_and_the_resolution():
+    np = pytest.importorskip("numpy")
+    from PIL import Image
+
+    from lineage.outputs.figures.raster import png_bytes
+
+    rng = np.random.default_rng(1)
+    opaque = rng.integers(0, 256, (9, 7, 4), dtype=np.uint8)
+    opaque[..., 3] = 255
+    see_through = rng.integers(0, 256, (9, 7, 4), dtype=np.uint8)
+    for rgba, mode in ((opaque, "RGB"), (see_through, "RGBA")):
+        with Image.open(io.BytesIO(png_bytes(rgba, 150, "lineage test"))) as image:
+            image.load()
+            assert image.mode == mode and image.info["Software"] == "lineage test"
+            assert image.info["dpi"] == pytest.approx((150, 150), abs=0.05)  # in pixels a metre
+            assert (np.asarray(image) == rgba[..., :len(mode)]).all()
+
+
+def test_pdf_text_is_written_byte_for_byte_as_matplotlib_writes_it(bundled, monkeypatch):
+    from lineage.outputs.figures import draw, pdf
+
+    if not pdf.supported():
+        pytest.skip("FastPdfText reproduces matplotlib 3.11 only; others draw as matplotlib")
+    from contextlib import nullcontext
+
+    monkeypatch.setattr(pdf, "lean_subsets", nullcontext)  # the fonts as matplotlib subsets
+    fast = bundled.figure(labels="both", fmt="pdf").data
+    monkeypatch.setattr(draw, "_fast_text", lambda renderer: renderer)
+    assert bundled.figure(labels="both", fmt="pdf").data == fast
+
+
+def test_pdf_fonts_stay_truetype_with_matplotlibs_outlines_and_widths(bundled, monkeypatch):
+    pytest.importorskip("fontTools")
+    lean = bundled.figure(labels="both", fmt="pdf").data
+    as_matplotlib_draws(monkeypatch)
+    full = bundled.figure(labels="both", fmt="pdf").data
+    assert b"/Type3" not in lean and b"/Type1" not in lean
+    ours, theirs = embedded_fonts(lean), embedded_fonts(full)
+    assert len(ours) == len(theirs) == lean.count(b"/CIDFontType2") == lean.count(b"/FontFile2")
+    assert any("WenQuanYi" in f["name"].getDebugName(4) or "CJK" in f["name"].getDebugName(4)
+               for f in ours) or fonts.cjk_family() is None, "the Chinese labels' face"
+
+    def glyph(font, name) -> tuple:
+        return font["glyf"][name].compile(font["glyf"]), font["hmtx"][name]
+
+    for mine, matplotlibs in zip(ours, theirs):
+        assert "glyf" in mine
+        assert mine["name"].getDebugName(4) == matplotlibs["name"].getDebugName(4)
+        mapped, expected = mine.getBestCmap(), matplotlibs.getBestCmap()
+        assert mapped.keys() == expected.keys()
+        for code, name in expected.items():  # every character: the same outline and advance
+            assert glyph(mine, mapped[code]) == glyph(matplotlibs, name)
+        theirs_all = {glyph(matplotlibs, name) for name in matplotlibs.getGlyphOrder()}
+        assert {glyph(mine, name) for name in mine.getGlyphOrder()} <= theirs_all  # ligatures
+
+
+def test_lean_subsets_put_matplotlibs_subsetting_back_when_the_last_pdf_is_written():
+    from matplotlib.backends import _backend_pdf_ps as shared
+
+    from lineage.outputs.figures import pdf
+
+    before = shared.get_glyphs_subset
+    with pdf.lean_subsets():
+        with pdf.lean_subsets():  # two figures at once (threads): one replacement
+            replaced = shared.get_glyphs_subset
+        assert shared.get_glyphs_subset is replaced
+        assert (replaced is not before) == pdf.supported()
+    assert shared.get_glyphs_subset is before
+
+
 # -- what is drawn ----------------------------------------------------------------------------------
 
 def test_the_lineage_part_is_every_institution_in_a_hop_or_dissolution(history):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import io
 import logging
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import cache
 
 from ...errors import UsageError
 from ..views import styles
-from . import fonts
+from . import fonts, pdf, raster
 from . import layout as layouts
 from .model import EN, ZH, FigurePlan, period
 
@@ -88,16 +89,43 @@ def render(plan: FigurePlan, fmt: str, dpi: int | None = None) -> Rendered:
         warnings.simplefilter("ignore")  # missing glyphs: said once, above
         drawing = _Drawing(plan, cjk)
         fig = drawing.draw()
-        buffer = io.BytesIO()
-        metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
-                    "png": {}}[fmt]
-        extra = {"pil_kwargs": {"compress_level": 2}} if fmt == "png" else {}  # zlib's
-        dpi = dpi or png_dpi(drawing.width, drawing.height)  # default: 4x slower
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, **extra)
+        dpi = dpi or png_dpi(drawing.width, drawing.height)
+        if fmt == "png":  # text and encoding made faster: raster.py says how
+            data = raster.draw_png(fig, dpi)
+        else:
+            buffer = io.BytesIO()
+            metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
+            with pdf.lean_subsets() if fmt == "pdf" else nullcontext():  # pdf.py says why
+                fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata[fmt])
+            data = buffer.getvalue()
     if drawing.width > A4_LONG + 0.01 or drawing.height > A4_SHORT + 0.01:
         told.append(f"the figure is {drawing.width:.0f} x {drawing.height:.0f} mm, larger than "
                     "an A4 page (297 x 210 mm): narrow it with a name or --focus")
-    return Rendered(buffer.getvalue(), fmt, drawing.width, drawing.height, told)
+    return Rendered(data, fmt, drawing.width, drawing.height, told)
+
+
+@cache
+def _figure_class():
+    """matplotlib's Figure, drawing its text through raster.FastText on the Agg renderer
+    (PNG) and pdf.FastPdfText on matplotlib 3.11's PDF renderer; SVG as matplotlib draws it.
+    Made on first use: matplotlib is an optional extra."""
+    from matplotlib.figure import Figure
+
+    class FastTextFigure(Figure):
+        def draw(self, renderer):
+            super().draw(_fast_text(renderer))
+
+    return FastTextFigure
+
+
+def _fast_text(renderer):
+    """The renderer a figure draws with, wrapped for faster text where that is known to be
+    safe (see raster.py and pdf.py), else itself."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    if isinstance(renderer, RendererAgg):
+        return raster.FastText(renderer) if raster.FastText.usable(renderer) else renderer
+    return pdf.FastPdfText.wrap(renderer)
 
 
 @contextmanager
@@ -240,7 +268,6 @@ class _Drawing:
     # -- the figure ----------------------------------------------------------------------------
     def draw(self):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
 
         labels = self._labels()
         boxes = self._boxes(labels)
@@ -251,7 +278,7 @@ class _Drawing:
         axis = layouts.axis_for(boxes, self._marks(), MARGIN, room, undated_column)
         placed = layouts.place(boxes, hops, axis, MARGIN, room)
         self.width = round(float(max(placed.width + MARGIN, MIN_WIDTH)), 2)
-        fig = Figure(figsize=(self.width / 25.4, 4))
+        fig = _figure_class()(figsize=(self.width / 25.4, 4))
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()

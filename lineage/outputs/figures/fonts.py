@@ -44,3 +44,23 @@ def missing_warning(fmt: str) -> str:
     return (f"no CJK font found (looked for {', '.join(CJK_FAMILIES[:6])} and others): {where}. "
             "Install one (Debian/Ubuntu: apt install fonts-noto-cjk; Fedora: "
             "google-noto-sans-cjk-fonts) or use --labels en")
+
+
+def height_metrics(prop, dpi: float) -> tuple:
+    """(ascent, descent, line gap) of a matplotlib font at a dpi, in pixels, exactly as
+    matplotlib 3.11's Text._get_layout computes them from the font's OS/2 or hhea table for
+    every text it lays out (the figures' renderers give them once per font: raster.FastText,
+    pdf.FastPdfText); (None, None, None) for a font without those tables."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * prop.get_size_in_points() * dpi / 72  # matplotlib's order
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
