@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  benchmarks/generate.py
-from run import load_average, machine, measure, ms, say  # noqa: E402
+from run import load_average, machine, measure, ms, replace_section, say  # noqa: E402
 
 SECTION = "## Figures: `lineage figure` (benchmarks/figure.py)"
 TARGET = 2.0  # seconds, for a 200-institution family
@@ -170,16 +170,6 @@ def section(rows: list[dict], info: dict, loads: tuple[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, text: str) -> None:
-    """Replace the figures section of RESULTS.md, or append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = old.find(SECTION)
-    if start >= 0:
-        end = old.find("\n## ", start + len(SECTION))
-        old = old[:start] + (old[end + 1:] if end >= 0 else "")
-    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
@@ -196,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             row = library(n, work, args.seed, args.reps)
             end_to_end(row, work, args.reps)
             rows.append(row)
-    write(Path(args.output), section(rows, info, (start_load, load_average())))
+    replace_section(Path(args.output), SECTION, section(rows, info, (start_load, load_average())))
     say(f"wrote the figures section of {args.output}")
     return 0
 
