@@ -200,10 +200,10 @@ def project_whole(store: Store, with_units: bool = False) -> LineageNetwork:
 
 def _lineage_events(store: Store, events: dict[str, EventFacts]):
     """(event, its most specific type, prefixed) for each event that is a lineage hop."""
-    founding, supers = founding_types(store), superclasses(store)
+    founding, specific = founding_types(store), _most_specific_memo(superclasses(store))
     for iri in sorted(events):
         event = events[iri]
-        kinds = sorted(t for t in most_specific(event.types, supers) if t not in founding)
+        kinds = [t for t in specific(event.types) if t not in founding]  # sorted
         if kinds:
             yield event, shorten(kinds[0])
 

@@ -119,10 +119,14 @@ def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Life
 def whole_graph_lifespans(store: Store, whole: "WholeGraph") -> dict[str, Lifespan]:
     """lifespans(store) from facts already read (see lineage.graph.whole): the same rule,
     no query of its own but the class tree's."""
-    kinds = event_kinds(store)
-    events = {iri: {"o": set(e.originals), "r": set(e.results), "kind": _kind(e.types, kinds),
-                    "status": e.status, "date": e.date}
-              for iri, e in whole.events.items()}
+    kinds, kind_of = event_kinds(store), {}
+    events = {}
+    for iri, e in whole.events.items():
+        types = frozenset(e.types)
+        if types not in kind_of:
+            kind_of[types] = _kind(types, kinds)
+        events[iri] = {"o": set(e.originals), "r": set(e.results), "kind": kind_of[types],
+                       "status": e.status, "date": e.date}
     return _spans(events, whole.established)
 
 
