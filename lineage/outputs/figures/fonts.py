@@ -64,3 +64,22 @@ def height_metrics(prop, dpi: float) -> tuple:
         scale = 1 / units_per_em * prop.get_size_in_points() * dpi / 72  # matplotlib's order
         return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
     return None, None, None
+
+
+class DrawFonts:
+    """The FT2Fonts of one draw, found once per font (matplotlib searches its font list per
+    family on every lookup) and cleared and sized again for each later line. Fonts are told
+    apart by their hash, as matplotlib's own font caches tell them apart."""
+
+    def __init__(self, find, dpi: float):
+        self._find, self._dpi, self._found = find, dpi, {}
+
+    def __call__(self, prop):
+        key = hash(prop)
+        font = self._found.get(key)
+        if font is None:
+            font = self._found[key] = self._find(prop)  # found cleared and sized
+        else:
+            font.clear()
+            font.set_size(prop.get_size_in_points(), self._dpi)
+        return font

@@ -52,7 +52,7 @@ class FastPdfText:
     def __init__(self, base):
         self._base = base
         self._pdf = base._renderer  # the RendererPdf (nothing here is rasterised)
-        self._fonts: dict[int, object] = {}
+        self._font = fonts.DrawFonts(self._pdf._get_font_ttf, 72)  # as RendererPdf finds them
         self._glyphs: dict[tuple, tuple] = {}  # (font, chars, glyph) -> (subset, code, name)
         self._heights: dict[int, tuple] = {}
 
@@ -76,17 +76,6 @@ class FastPdfText:
 
         return (not mpl.rcParams["pdf.use14corefonts"] and mpl.rcParams["pdf.fonttype"] == 42
                 and self._base._renderer is self._pdf)
-
-    def _font(self, prop):
-        """As RendererPdf._get_font_ttf, with matplotlib's font lookup made once per font."""
-        key = hash(prop)
-        font = self._fonts.get(key)
-        if font is None:
-            font = self._fonts[key] = self._pdf._get_font_ttf(prop)
-        else:
-            font.clear()
-            font.set_size(prop.get_size_in_points(), 72)
-        return font
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """As RendererPdf measures a line (FreeType's ink box, in points)."""

@@ -49,7 +49,7 @@ class FastText:
     def __init__(self, base):
         self._base = base
         self._lines: dict[tuple, _Line] = {}
-        self._fonts: dict[int, object] = {}
+        self._font = fonts.DrawFonts(base._prepare_font, base.dpi)
         self._heights: dict[tuple, tuple] = {}
 
     def __getattr__(self, name):
@@ -66,19 +66,6 @@ class FastText:
                 and all(hasattr(font, name) for name in (
                     "set_text", "draw_glyphs_to_bitmap", "get_image", "get_bitmap_offset",
                     "get_width_height", "get_descent")))
-
-    def _font(self, prop):
-        """The FT2Font for a font, cleared and sized for this dpi; matplotlib's lookup (a
-        search of the font list per family) is made once per font in a draw, not per line.
-        Fonts are told apart by their hash, as matplotlib's own font caches tell them apart."""
-        key = hash(prop)
-        font = self._fonts.get(key)
-        if font is None:
-            font = self._fonts[key] = self._base._prepare_font(prop)
-        else:
-            font.clear()
-            font.set_size(prop.get_size_in_points(), self._base.dpi)
-        return font
 
     def _line(self, s: str, prop, antialiased: bool) -> _Line:
         """Lay out (and rasterise) a line once per draw, for both measuring and drawing."""
