@@ -140,7 +140,19 @@
   }
   var edgeRecords = new Map();
   data.edges.forEach(function (e) { edgeRecords.set(e.id, e); });
-  var nodes = new vis.DataSet(data.nodes.map(function (n) { return drawn(n, NODE_FACTS); }));
+  // A large view opens too far out for any label to be drawn, yet the network measures the
+  // label of every node it draws (a third of the first frame at 20,000 nodes): its nodes get
+  // their labels once the zoom shows labels, those in and around the view first (see
+  // labelsInView). The full labels are kept here until then.
+  var laterLabels = meta.large ? new Map() : null;
+  var nodes = new vis.DataSet(data.nodes.map(function (n) {
+    var item = drawn(n, NODE_FACTS);
+    if (laterLabels && typeof item.label === 'string') {
+      laterLabels.set(item.id, item.label);
+      delete item.label;
+    }
+    return item;
+  }));
   var edges = new vis.DataSet(data.edges.map(function (e) { return drawn(e, EDGE_FACTS); }));
   var years = meta.years || [null, null];
   var state = {
@@ -252,6 +264,37 @@
     network.body.emitter.emit('_requestRedraw');  // unless a frame is asked for already
   }
   if (DEFERRED) holdDrawing();
+
+  // Labels of a large view: after each frame drawn at a zoom where labels show (13 px drawn
+  // at 6 px or more, as vis-network's drawThreshold has it), the nodes in the view and half a
+  // view around it that have none get theirs, in one update and one more frame.
+  var LABEL_SCALE = 0.95 * (options.nodes.scaling.label.drawThreshold - 1) /
+                    options.nodes.font.size;
+  var labelCheck = null;
+  function labelsInView() {
+    labelCheck = null;
+    if (!laterLabels.size || network.getScale() < LABEL_SCALE) return;
+    var width = container.clientWidth, height = container.clientHeight;
+    var from = network.DOMtoCanvas({ x: -width / 2, y: -height / 2 });
+    var to = network.DOMtoCanvas({ x: 1.5 * width, y: 1.5 * height });
+    var batch = [];
+    laterLabels.forEach(function (label, id) {
+      var node = network.body.nodes[id];
+      if (node && node.x >= from.x && node.x <= to.x && node.y >= from.y && node.y <= to.y) {
+        batch.push({ id: id, label: label });
+      }
+    });
+    if (!batch.length) return;
+    batch.forEach(function (item) { laterLabels.delete(item.id); });
+    holdDrawing();
+    nodes.update(batch);
+    releaseDrawing();
+  }
+  if (laterLabels) {
+    network.on('afterDrawing', function () {
+      if (labelCheck === null && laterLabels.size) labelCheck = setTimeout(labelsInView, 0);
+    });
+  }
 
   var api = {
     ready: false,
@@ -971,16 +1014,22 @@
   function normalise(text) {
     return String(text).normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
   }
-  var index = data.nodes.map(function (n) {
-    var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
-    var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
-    return { id: n.id, label: full, names: names, keys: names.map(normalise) };
-  });
+  var index = null;  // built at the first search (0.1 s at 20,000 nodes)
+  function searchIndex() {
+    if (index === null) {
+      index = data.nodes.map(function (n) {
+        var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
+        var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
+        return { id: n.id, label: full, names: names, keys: names.map(normalise) };
+      });
+    }
+    return index;
+  }
   function search(text) {
     var query = normalise(text);
     if (!query) return [];
     var hits = [];
-    index.forEach(function (item) {
+    searchIndex().forEach(function (item) {
       var best = null;
       item.keys.forEach(function (key, i) {
         var at = key.indexOf(query);
@@ -1260,9 +1309,11 @@
                                         fill: fill, stroke: '#333333', 'stroke-width': 1 }));
       }
       var fontSize = 13 * scale;
-      var label = typeof node.options.label === 'string' ? node.options.label : '';
+      var label = typeof node.options.label === 'string' ? node.options.label
+        : laterLabels && laterLabels.has(id) ? laterLabels.get(id) : '';
       if (label && fontSize >= 7) {
-        var lines = node.labelModule && node.labelModule.lines && node.labelModule.lines.lines
+        var lines = typeof node.options.label === 'string' && node.labelModule &&
+                    node.labelModule.lines && node.labelModule.lines.lines
           ? node.labelModule.lines.lines.map(function (line) {
             return line.blocks.map(function (b) { return b.text; }).join('');
           }) : label.split('\n');
