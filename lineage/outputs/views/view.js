@@ -134,10 +134,9 @@
     }
     return item;
   }
-  function nodeRecord(id) {
-    var n = data.nodes[id];
-    return n !== undefined && n.id === id ? n : undefined;
-  }
+  var nodeRecords = new Map();
+  data.nodes.forEach(function (n) { nodeRecords.set(n.id, n); });
+  function nodeRecord(id) { return nodeRecords.get(id); }
   var edgeRecords = new Map();
   data.edges.forEach(function (e) { edgeRecords.set(e.id, e); });
   // A large view opens too far out for any label to be drawn, yet the network measures the
@@ -203,8 +202,8 @@
   var edgesView = new DataView(edges, {
     filter: function (item) {
       var e = edgeRecords.get(item.id);
-      return !edgesWait && state.statuses.has(e.status) && inYears(e.year) &&
-        endShown(e.from) && endShown(e.to);
+      return !edgesWait && e !== undefined && state.statuses.has(e.status) &&
+        inYears(e.year) && endShown(e.from) && endShown(e.to);
     }
   });
   // The network adds the relations it finds missing whenever its nodes change, reading them
