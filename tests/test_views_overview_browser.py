@@ -4,6 +4,7 @@ Chromium (the same harness as tests/test_views_browser.py: file://, every reques
 from __future__ import annotations
 
 import struct
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -258,3 +259,45 @@ def test_without_a_cjk_font_the_page_says_what_to_install(browser_without_cjk, r
     assert "fonts-noto-cjk" in notice.inner_text()
     assert notice.bounding_box()["height"] < 26, "one line"
     screenshot(view, "overview-no-cjk-font.png")
+
+
+def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tmp_path):
+    """A large overview (over 2,000 nodes) opens too far out for labels to be drawn: its nodes
+    get no label until the zoom shows labels, then those in and around the view get theirs
+    (the network measures every label it is given, which was a third of the first frame)."""
+    import importlib.util
+
+    from lineage import Lineage
+
+    spec = importlib.util.spec_from_file_location(
+        "generate", Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    graph = tmp_path / "large.nt"
+    generate.generate(2100, 1, graph)
+    page_file = tmp_path / "large.html"
+    Lineage.open(data=[graph]).render().write(page_file)
+    view = load(browser, page_file)
+    assert view.data["meta"]["large"] and view.data["meta"]["overview"]
+    assert view.errors == [] and view.blocked == []
+    labelled = """() => {
+      const net = lineageView.network;
+      return net.body.nodeIndices.filter(id => !net.isCluster(id) &&
+        typeof net.body.nodes[id].options.label === 'string');
+    }"""
+    assert 13 * view.js("lineageView.network.getScale()") < 6, "opens too far out for labels"
+    time.sleep(0.3)  # a few frames
+    assert view.js(labelled) == []
+    assert "<text" not in view.js("lineageView.svg()").split("</title>", 1)[1]
+    # zoomed in on one node: it and its neighbours get their labels, drawn and in the SVG
+    node = view.js("lineageView.network.body.nodeIndices.find("
+                   "id => !lineageView.network.isCluster(id))")
+    view.js(f"lineageView.network.moveTo({{position: lineageView.network.getPosition({node}),"
+            " scale: 1, animation: false})")
+    until(lambda: node in view.js(labelled), what="the node's label")
+    record = view.data["nodes"][node]
+    label = view.js(f"lineageView.network.body.nodes[{node}].options.label")
+    assert label.split("\n")[0].rstrip("…") in record["en"]
+    assert 0 < len(view.js(labelled)) < len(view.data["nodes"]) / 2, "only around the view"
+    assert label.split("\n")[0] in view.js("lineageView.svg()")
+    assert view.errors == []

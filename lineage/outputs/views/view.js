@@ -44,8 +44,8 @@
   function partyName(party) {
     return typeof party === 'number' ? nodeName(data.nodes[party]) : String(party);
   }
-  function copyStyle(style) {
-    return JSON.parse(JSON.stringify(style || {}));
+  function copyStyle(text) {  // a fresh copy of a style part, from its cached JSON text
+    return text === undefined ? undefined : JSON.parse(text);
   }
   var CHANGE_COLOURS = { 'new': '#1a7f37', ended: '#cf222e', unchanged: '#8c959f' };
   var CHANGE_LABELS = meta.diff ? {
@@ -55,6 +55,7 @@
   } : {};
   function shortText(text, max) {
     if (!text) return '';
+    if (text.length <= max) return text;  // no more UTF-16 units than characters allowed
     var chars = Array.from(text);
     return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
   }
@@ -86,7 +87,12 @@
   var styleCache = {};
   data.edges.forEach(function (e) {
     var key = e.rel + '|' + e.status;
-    if (!styleCache[key]) styleCache[key] = meta.edgeStyles[key] || {};
+    if (!styleCache[key]) {
+      var given = meta.edgeStyles[key] || {};
+      styleCache[key] = { width: given.width, dashes: given.dashes,
+                          color: JSON.stringify(given.color || {}),
+                          arrows: JSON.stringify(given.arrows || {}) };
+    }
     var style = styleCache[key];
     e.color = copyStyle(style.color);
     e.width = style.width;
@@ -114,8 +120,39 @@
       e.title = unit.role + (dates ? ', ' + dates : '') + '\n' + from + ' → ' + to;
     }
   });
-  var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges);
+  // The network is handed only what it draws: each record's own facts (names, dates, units,
+  // sources...) stay in data.nodes and data.edges, for the filters and the panel (a line
+  // keeps its relation and status). The network copies every field of an item it is given.
+  var NODE_FACTS = new Set(['iri', 'en', 'zh', 'alt', 'year', 'endYear', 'undated', 'start',
+                            'end', 'knownBy', 'established', 'units', 'events', 'comments',
+                            'sources', 'root', 'ended', 'change', 'part', 'prog', 'w']);
+  var EDGE_FACTS = new Set(['event', 'unit', 'year', 'until', 'curve', 'change']);
+  function drawn(record, facts) {
+    var item = {};
+    for (var key in record) {
+      if (!facts.has(key)) item[key] = record[key];
+    }
+    return item;
+  }
+  var nodeRecords = new Map();
+  data.nodes.forEach(function (n) { nodeRecords.set(n.id, n); });
+  function nodeRecord(id) { return nodeRecords.get(id); }
+  var edgeRecords = new Map();
+  data.edges.forEach(function (e) { edgeRecords.set(e.id, e); });
+  // A large view opens too far out for any label to be drawn, yet the network measures the
+  // label of every node it draws (a third of the first frame at 20,000 nodes): its nodes get
+  // their labels once the zoom shows labels, those in and around the view first (see
+  // labelsInView). The full labels are kept here until then.
+  var laterLabels = meta.large ? new Map() : null;
+  var nodes = new vis.DataSet(data.nodes.map(function (n) {
+    var item = drawn(n, NODE_FACTS);
+    if (laterLabels && typeof item.label === 'string') {
+      laterLabels.set(item.id, item.label);
+      delete item.label;
+    }
+    return item;
+  }));
+  var edges = new vis.DataSet(data.edges.map(function (e) { return drawn(e, EDGE_FACTS); }));
   var years = meta.years || [null, null];
   var state = {
     types: new Set(data.legend.types.map(function (t) { return t.key; })),
@@ -128,6 +165,11 @@
     open: new Set()        // programmes expanded in the overview
   };
   var connected = null;    // ids with a visible relation, when isolated ones are hidden
+  // A large overview hands its items to the network only once the page is set up (see the
+  // end of this script): the network then measures and draws them once, in the first frame,
+  // instead of measuring every label for a fit and drawing again after clustering.
+  var DEFERRED = OVERVIEW && meta.large && !meta.physics;
+  var loading = DEFERRED;
   function inYears(year) {
     if (year === null || year === undefined) return true;
     return (state.from === null || year >= state.from) && (state.to === null || year <= state.to);
@@ -143,12 +185,39 @@
     return state.types.has(n.group) && existsInYears(n) &&
       (state.satellites || n.part !== 'unit');
   }
-  var nodesView = new DataView(nodes, {
-    filter: function (n) { return passes(n) && (connected === null || connected.has(n.id)); }
-  });
+  function nodeShown(item) {
+    if (loading) return false;
+    var n = nodeRecord(item.id);
+    return n !== undefined && passes(n) && (connected === null || connected.has(n.id));
+  }
+  // a relation is handed to the network only when both its ends are shown: one with a
+  // hidden end is never drawn, and the network would build it (and, where an end is folded
+  // into a programme's bubble, build it again) for nothing
+  function endShown(id) {
+    var n = nodeRecord(id);
+    return n !== undefined && nodeShown(n);
+  }
+  var nodesView = new DataView(nodes, { filter: nodeShown });
+  var edgesWait = false;
   var edgesView = new DataView(edges, {
-    filter: function (e) { return state.statuses.has(e.status) && inYears(e.year); }
+    filter: function (item) {
+      var e = edgeRecords.get(item.id);
+      return !edgesWait && e !== undefined && state.statuses.has(e.status) &&
+        inYears(e.year) && endShown(e.from) && endShown(e.to);
+    }
   });
+  // The network adds the relations it finds missing whenever its nodes change, reading them
+  // through the view's filter, and builds them again when the view then says they were
+  // added: the relations wait while the nodes change, and are added once, by the view.
+  function refreshViews() {
+    edgesWait = true;
+    try {
+      nodesView.refresh();
+    } finally {
+      edgesWait = false;
+    }
+    edgesView.refresh();
+  }
 
   // -- the network -----------------------------------------------------------------------
   var options = {
@@ -180,6 +249,51 @@
     layout: { randomSeed: 7, improvedLayout: false }
   };
   var network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, options);
+  // Changes to the data make the network redraw synchronously, once per change; in a large
+  // view, while the view changes (a refresh: filters, clusters, places) drawing is held, and
+  // one redraw is asked for at the next frame when the change is done. (Smaller views are
+  // measured by those redraws, for their layout.) The renderer's own '_allowRedraw' event
+  // would also forget a frame already asked for, and the page would be drawn twice.
+  function holdDrawing() {
+    if (meta.large) network.renderer.allowRedraw = false;
+  }
+  function releaseDrawing() {
+    if (!meta.large) return;
+    network.renderer.allowRedraw = true;
+    network.body.emitter.emit('_requestRedraw');  // unless a frame is asked for already
+  }
+  if (DEFERRED) holdDrawing();
+
+  // Labels of a large view: after each frame drawn at a zoom where labels show (13 px drawn
+  // at 6 px or more, as vis-network's drawThreshold has it), the nodes in the view and half a
+  // view around it that have none get theirs, in one update and one more frame.
+  var LABEL_SCALE = 0.95 * (options.nodes.scaling.label.drawThreshold - 1) /
+                    options.nodes.font.size;
+  var labelCheck = null;
+  function labelsInView() {
+    labelCheck = null;
+    if (!laterLabels.size || network.getScale() < LABEL_SCALE) return;
+    var width = container.clientWidth, height = container.clientHeight;
+    var from = network.DOMtoCanvas({ x: -width / 2, y: -height / 2 });
+    var to = network.DOMtoCanvas({ x: 1.5 * width, y: 1.5 * height });
+    var batch = [];
+    laterLabels.forEach(function (label, id) {
+      var node = network.body.nodes[id];
+      if (node && node.x >= from.x && node.x <= to.x && node.y >= from.y && node.y <= to.y) {
+        batch.push({ id: id, label: label });
+      }
+    });
+    if (!batch.length) return;
+    batch.forEach(function (item) { laterLabels.delete(item.id); });
+    holdDrawing();
+    nodes.update(batch);
+    releaseDrawing();
+  }
+  if (laterLabels) {
+    network.on('afterDrawing', function () {
+      if (labelCheck === null && laterLabels.size) labelCheck = setTimeout(labelsInView, 0);
+    });
+  }
 
   var api = {
     ready: false,
@@ -404,22 +518,23 @@
   var selected = null;  // the IRI of the node whose details are shown (kept in the link)
   var restoring = true;  // no link is written while the link's own state is read
   function refresh() {
+    holdDrawing();
     openClusters();
     connected = null;
-    nodesView.refresh();
-    edgesView.refresh();
-    if (!state.isolated) {
-      var shown = new Set(nodesView.getIds());
-      connected = new Set();
+    refreshViews();
+    if (!state.isolated) {  // every relation in the view joins two shown nodes
+      var linked = new Set();
       edgesView.forEach(function (e) {
-        if (e.from !== e.to && shown.has(e.from) && shown.has(e.to)) {
-          connected.add(e.from);
-          connected.add(e.to);
+        if (e.from !== e.to) {
+          linked.add(e.from);
+          linked.add(e.to);
         }
       });
-      nodesView.refresh();
+      connected = linked;
+      refreshViews();
     }
     if (OVERVIEW) closeClusters();
+    releaseDrawing();  // before relayout: a measured layout draws to measure
     // the overview is laid out again after every change; other Python-placed force views
     // after a filter change (never a timeline: its places are dates)
     if (OVERVIEW || (api.ready && meta.layout === 'force' && !meta.physics)) relayout();
@@ -795,7 +910,7 @@
     details.appendChild(fold);
   }
   function showNode(id, hiddenByFilters) {
-    var n = nodes.get(id);
+    var n = nodeRecord(id);
     if (!n) return;
     clear(details);
     selected = n.iri;
@@ -832,7 +947,7 @@
     curatorNotes(n.comments, n.iri);
   }
   function showEdge(id) {
-    var e = edges.get(id);
+    var e = edgeRecords.get(id);
     if (!e) return;
     clear(details);
     var dl = el('dl', null, 'facts');
@@ -898,16 +1013,22 @@
   function normalise(text) {
     return String(text).normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
   }
-  var index = data.nodes.map(function (n) {
-    var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
-    var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
-    return { id: n.id, label: full, names: names, keys: names.map(normalise) };
-  });
+  var index = null;  // built at the first search (0.1 s at 20,000 nodes)
+  function searchIndex() {
+    if (index === null) {
+      index = data.nodes.map(function (n) {
+        var names = [n.en, n.zh].concat(list(n.alt)).filter(Boolean);
+        var full = [n.en, n.zh].filter(Boolean).join('\n') || n.iri;  // the canvas may shorten
+        return { id: n.id, label: full, names: names, keys: names.map(normalise) };
+      });
+    }
+    return index;
+  }
   function search(text) {
     var query = normalise(text);
     if (!query) return [];
     var hits = [];
-    index.forEach(function (item) {
+    searchIndex().forEach(function (item) {
       var best = null;
       item.keys.forEach(function (key, i) {
         var at = key.indexOf(query);
@@ -1187,9 +1308,11 @@
                                         fill: fill, stroke: '#333333', 'stroke-width': 1 }));
       }
       var fontSize = 13 * scale;
-      var label = typeof node.options.label === 'string' ? node.options.label : '';
+      var label = typeof node.options.label === 'string' ? node.options.label
+        : laterLabels && laterLabels.has(id) ? laterLabels.get(id) : '';
       if (label && fontSize >= 7) {
-        var lines = node.labelModule && node.labelModule.lines && node.labelModule.lines.lines
+        var lines = typeof node.options.label === 'string' && node.labelModule &&
+                    node.labelModule.lines && node.labelModule.lines.lines
           ? node.labelModule.lines.lines.map(function (line) {
             return line.blocks.map(function (b) { return b.text; }).join('');
           }) : label.split('\n');
@@ -1258,6 +1381,7 @@
 
   // -- open in the state the link carries, then say ready ---------------------------------
   var wanted = readState(location.hash);
+  loading = false;
   refresh();
   if (wanted.query) {
     input.value = wanted.query;
