@@ -377,16 +377,15 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     hops = sorted(selection.hops, key=lambda h: (str(h.event.date or ""), h.event.iri,
                                                  h.source, h.target))
     links = sorted(selection.links, key=lambda k: (k.iri, k.member, k.unit))
-    terminal = {n: [e for e in net.terminal_events.get(n, ())
-                    if as_of_date is None or e.date is None
+    terminal = {n: [e for e in events if as_of_date is None or e.date is None
                     or not_after(e.date.lexical, as_of_date)]
-                for n in order}
+                for n, events in net.terminal_events.items() if n in node_ids}
     extras = _extras(store, net, order, [h.event.iri for h in hops] + [k.iri for k in links]
                      + [e.iri for es in terminal.values() for e in es]
                      + [key for _, _, key in net.units.edges(keys=True)], selection.whole)
     tables = _Tables(net, node_ids, extras)
-    edges, years = _edges(hops, links, node_ids, tables)
-    nodes = _nodes(order, net, tables, selection.root, years, terminal, as_of_date)
+    edges = _edges(hops, links, node_ids, tables)
+    nodes = _nodes(order, net, tables, selection.root, terminal, as_of_date)
     if diff_from is not None:
         _mark_changes(nodes, edges, tables, net, order, diff_from, as_of_date)
     if selection.whole:
@@ -471,17 +470,14 @@ def _parties(hops: list[Hop]) -> dict[str, tuple[list[str], list[str]]]:
     return found
 
 
-def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables: _Tables):
+def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int],
+           tables: _Tables) -> list[dict]:
     """Edges as {id, from, to, event|unit (table index), rel, status, year}; the page styles
-    them from meta.edgeStyles by rel and status. Also each node's event years."""
+    them from meta.edgeStyles by rel and status."""
     parties = _parties(hops)
     edges: list[dict] = []
-    years: dict[str, list[int]] = defaultdict(list)
     for h in hops:
         year = _year(h.event.date)
-        if year is not None:
-            years[h.source].append(year)
-            years[h.target].append(year)
         edge = {"from": node_ids[h.source], "to": node_ids[h.target],
                 "event": tables.event_id(h.event, *parties[h.event.iri]),
                 "rel": styles.event_style(h.event.event_type).key,
@@ -503,7 +499,7 @@ def _edges(hops: list[Hop], links: list[Link], node_ids: dict[str, int], tables:
         if seen:  # a second line between the same two: curve it apart
             edge["curve"] = seen
         seen_pairs[pair] = seen + 1
-    return edges, years
+    return edges
 
 
 def _dated(dated) -> dict | None:
@@ -551,7 +547,7 @@ def _node_attributes(net: LineageNetwork) -> dict[str, dict]:
 
 
 def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
-           years: dict[str, list[int]], terminal: dict[str, list[EventRef]],
+           terminal: dict[str, list[EventRef]],
            as_of_date: str | None = None) -> list[dict]:
     """Nodes with their labels, type group, dates by the existence rule and the indexes of
     their memberships, events and sources."""
@@ -570,13 +566,12 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
         for party in (*event.get("originals", ()), *event.get("results", ())):
             if isinstance(party, int):
                 events_of[order[party]].append(i)
+    for iri in sorted(terminal):  # dissolutions: events with no result
+        for e in terminal[iri]:
+            events_of[iri].append(tables.event_id(e, [iri], []))
     attributes, extras, spans = _node_attributes(net), tables.extras, net.spans
     nodes = []
     for iri in order:
-        for e in terminal.get(iri, ()):
-            events_of[iri].append(tables.event_id(e, [iri], []))
-            if (y := _year(e.date)) is not None:
-                years[iri].append(y)
         attrs = attributes.get(iri, {})
         node = {"id": tables.node_ids[iri],
                 "group": styles.type_style(tuple(attrs.get("types", ()))).key, "iri": iri}

@@ -44,7 +44,8 @@ def json_island(data) -> str:
     bytes, where a replace is a plain byte search."""
     raw = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     for char, escape in _JSON_ESCAPES:
-        raw = raw.replace(char, escape)
+        if char in raw:  # a plain search; a replace would copy the whole text
+            raw = raw.replace(char, escape)
     return raw.decode("utf-8")
 
 
