@@ -18,7 +18,8 @@ from ...dates import not_after
 from ...graph.existence import ended_by, membership_began_by, started_by
 from ...model import DateValue, InstitutionRef, SourceRef
 from ...namespaces import shorten
-from ...analysis.network import DOWN, UP, EventRef, LineageNetwork, project, project_whole, reach, within
+from ...analysis.network import (DOWN, UP, EventRef, LineageNetwork, project, project_whole,
+                                  reach, within)
 from ...graph.sources import chunks, citations, values
 from ...store.local import Store
 from . import layout as layouts
@@ -114,8 +115,8 @@ def whole(store: Store) -> Selection:
     """Every institution, every lineage hop and every membership."""
     net = project_whole(store, with_units=True)
     nodes = set(net.lineage.nodes) | set(net.units.nodes)
-    return Selection(net, nodes, _hops(net), _links(net), projected=set(net.whole.institution_types),
-                     whole=True)
+    return Selection(net, nodes, _hops(net), _links(net),
+                     projected=set(net.whole.institution_types), whole=True)
 
 
 def neighbourhood(store: Store, root: InstitutionRef, depth: int) -> Selection:
