@@ -177,6 +177,12 @@ def parse_size(text: str) -> int:
 _T0 = time.perf_counter()
 
 
+def page_counts(html: str) -> tuple[int | None, int | None]:
+    """(nodes, edges) of a view page, as its data's meta.counts gives them."""
+    found = re.search(r'"counts":\{"nodes":(\d+),"edges":(\d+)\}', html)
+    return (int(found.group(1)), int(found.group(2))) if found else (None, None)
+
+
 def replace_section(path: Path, heading: str, text: str) -> None:
     """Replace the section of RESULTS.md that starts at `heading` (up to the next `## `), or
     append it: a benchmark with its own section rewrites only that."""
@@ -525,10 +531,9 @@ class Bench:
             seconds, runs, html = measure(lin.render, reps=3 if not self.quick else 1, slow=SLOW)
             page = self.work / f"view-{size_label(nodes)}.html"
             page.write_text(html, encoding="utf-8")
-            counts = re.search(r'"counts":\{"nodes":(\d+),"edges":(\d+)\}', html)
+            drawn, lines = page_counts(html)
             row = {"size": nodes, "generate": seconds, "runs": runs, "bytes": len(html.encode()),
-                   "nodes": int(counts.group(1)) if counts else None,
-                   "edges": int(counts.group(2)) if counts else None}
+                   "nodes": drawn, "edges": lines}
             self.renders.append(row)
             pages.append((row, page))
             say(f"  render {size_label(nodes)} institutions: {row['nodes']:,} nodes, "

@@ -11,7 +11,6 @@ Figures, not asserts: the machine is shared, so each is a median with its run co
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  benchmarks/generate.py
 from run import (CHROMIUM_ARGS, Bench, load_average, machine, measure, ms, parse_size,  # noqa: E402
-                 replace_section, say, size_label)
+                 page_counts, replace_section, say, size_label)
 
 SECTION = "## 7. Time: `diff` over a whole graph, and a timeline view"
 
@@ -60,9 +59,9 @@ def timeline_figures(n: int, work: Path, seed: int, chromium: str) -> dict:
     seconds, runs, html = measure(lambda: lin.render(layout="timeline"), reps=3)
     page = work / "timeline.html"
     page.write_text(html, encoding="utf-8")
-    counts = re.search(r'"counts":\{"nodes":(\d+),"edges":(\d+)\}', html)
+    drawn, lines = page_counts(html)
     row = {"size": n, "generate": seconds, "runs": runs, "bytes": len(html.encode()),
-           "nodes": int(counts.group(1)), "edges": int(counts.group(2))}
+           "nodes": drawn, "edges": lines}
     from playwright.sync_api import sync_playwright
 
     bench = Bench.__new__(Bench)

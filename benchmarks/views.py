@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from run import HERE, Bench, load_average, machine, ms, replace_section, say, size_label
+from run import (HERE, Bench, load_average, machine, ms, page_counts, replace_section, say,
+                 size_label)
 
 SECTION = "## Views: the whole graph, generated and drawn (benchmarks/views.py)"
 #: Issue 18's targets, in seconds: (generation, ready and drawn), None where none is set.
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu, html = generation(lin, args.reps)
             page = Path(tmp) / f"view-{size_label(n)}.html"
             page.write_text(html, encoding="utf-8")
-            counts = _counts(html)
+            counts = page_counts(html)
             row = {"size": n, "generate": wall, "cpu": cpu, "bytes": len(html.encode()),
                    "nodes": counts[0], "edges": counts[1]}
             say(f"  {size_label(n)}: {row['nodes']:,} nodes, {row['edges']:,} edges; generated "
@@ -106,11 +106,6 @@ def main(argv: list[str] | None = None) -> int:
                                              bench.render_note))
     say(f"wrote the views section of {output}")
     return 0
-
-
-def _counts(html: str) -> tuple[int, int]:
-    found = re.search(r'"counts":\{"nodes":(\d+),"edges":(\d+)\}', html)
-    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 if __name__ == "__main__":

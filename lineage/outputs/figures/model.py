@@ -210,7 +210,7 @@ def _gather(store: Store, selection: views.Selection, title: str, labels: str,
                    key=lambda k: (k.member, k.unit, k.role))
     if diff_from is not None:
         _mark_changes(nodes, diff_from, as_of)
-    sources = _sources(store, nodes, hops, selection.whole)
+    sources = _sources(store, nodes, hops, selection)
     diff = (diff_from, as_of) if diff_from is not None else None
     return FigurePlan(title, labels, nodes, hops, links, sources,
                       None if diff else as_of, diff, [clean(n) for n in selection.notes])
@@ -246,15 +246,18 @@ def _mark_changes(nodes: dict[str, FigureNode], since: str, until: str) -> None:
 
 
 def _sources(store: Store, nodes: dict[str, FigureNode], hops: list[FigureHop],
-             whole: bool) -> list[SourceRef]:
-    """The events' sources (in date order), then the institutions' own."""
+             selection: views.Selection) -> list[SourceRef]:
+    """The events' sources (in date order), then the institutions' own (in IRI order; a
+    whole-graph projection has read them already)."""
     found: dict[str, SourceRef] = {}
     events = [h.event for h in hops] + [e for n in nodes.values() for e in n.terminal]
     for event in events:
         for source in event.sources:
             found.setdefault(source.iri, source)
-    for refs in citations(store, list(nodes), whole).values():
-        for source in refs:
+    whole = selection.net.whole
+    cited = whole.cited if whole is not None else citations(store, list(nodes), selection.whole)
+    for node in sorted(nodes):
+        for source in cited.get(node, ()):
             found.setdefault(source.iri, source)
     return list(found.values())
 

@@ -21,7 +21,9 @@ or anything unusual (mathtext, links, the 14 core fonts, Type 3), is drawn by ma
 
 from __future__ import annotations
 
+import itertools
 import math
+import struct
 import threading
 from contextlib import contextmanager
 
@@ -170,9 +172,6 @@ class FastPdfText:
 def _shown(chunk: list, size: float) -> list:
     """A TJ array, as matplotlib builds it: runs of glyph codes as two-byte strings, kerns
     between them in thousandths of the text size."""
-    import itertools
-    import struct
-
     shown = []
     for kind, group in itertools.groupby(chunk, type):
         if kind is float:
