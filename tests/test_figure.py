@@ -299,6 +299,122 @@ def test_pdf_fonts_stay_truetype_with_matplotlibs_outlines_and_widths(bundled, m
         assert {glyph(mine, name) for name in mine.getGlyphOrder()} <= theirs_all  # ligatures
 
 
+def test_pdf_readers_draw_our_pdf_as_they_draw_matplotlibs(bundled, monkeypatch):
+    """PDFium (Chrome's PDF reader) draws every pixel and reads every character of the
+    figure alike, with our text drawing and font subsets or with matplotlib's."""
+    pdfium = pytest.importorskip("pypdfium2")
+
+    def read(data: bytes):
+        page = pdfium.PdfDocument(data)[0]
+        return page.render(scale=1.5).to_numpy().copy(), page.get_textpage().get_text_range()
+
+    ours = read(bundled.figure(labels="both", fmt="pdf").data)
+    as_matplotlib_draws(monkeypatch)
+    theirs = read(bundled.figure(labels="both", fmt="pdf").data)
+    assert ours[0].shape == theirs[0].shape and (ours[0] == theirs[0]).all()
+    assert ours[1] == theirs[1] and WHEAT_ZH in ours[1].replace("\r\n", "")
+
+
+#: Labels whose size FreeType measures in ways a layout alone does not tell: glyphs all above
+#: or all below the baseline, a combining accent, a zero-width space, right-to-left text.
+AWKWARD_LABELS = ("\u2018\u2019 \u00b0", "____", "Cafe\u0301 Lab", "Zero\u200bWidth\u200b",
+                  "\u0645\u0631\u0643\u0632 AVATAR", "ffi fl \u201c\u56fd\u5bb6\u201d")
+
+
+def test_pdf_lines_are_measured_as_freetype_measures_them(tmp_path, monkeypatch):
+    """FastPdfText reads a line's size off the layout it draws (or, for lines it does not
+    vouch for, asks FreeType): the page comes out byte for byte as matplotlib's."""
+    from contextlib import nullcontext
+
+    from lineage import Lineage
+    from lineage.outputs.figures import draw, pdf
+
+    if not pdf.supported():
+        pytest.skip("FastPdfText reproduces matplotlib 3.11 only; others draw as matplotlib")
+    data = tmp_path / "awkward.ttl"
+    institutions = "\n".join(
+        f'inst:i{n} a lin:NationalEngineeringResearchCenter ; rdfs:label "{label}"@en ; '
+        f'lin:established "{2000 + n}"^^xsd:gYear ; dcterms:source src:s .'
+        for n, label in enumerate(AWKWARD_LABELS))
+    events = "\n".join(
+        f"event:e{n} a lin:Conversion ; org:originalOrganization inst:i{n} ; "
+        f"org:resultingOrganization inst:i{n + 1} ; lin:status lin:Approved ; "
+        f'dcterms:date "{2010 + n}"^^xsd:gYear ; dcterms:source src:s .'
+        for n in range(len(AWKWARD_LABELS) - 1))
+    data.write_text(TURTLE_PREFIXES + f"""
+src:s a lin:Source ; dcterms:title "\u00e9\u0301 \u2018T\u2019" ; dcterms:publisher "P" .
+{institutions}
+{events}
+""", encoding="utf-8")
+    lin = Lineage.open(data=[data], bundled=False)
+    monkeypatch.setattr(pdf, "lean_subsets", nullcontext)
+    fast = lin.figure(fmt="pdf").data
+    monkeypatch.setattr(draw, "_fast_text", lambda renderer: renderer)
+    assert lin.figure(fmt="pdf").data == fast
+
+
+def test_a_line_measures_as_matplotlibs_pdf_renderer_measures_it():
+    """Width (the pen's advance), height and descent of a line: FastPdfText's, read off the
+    layout, and RendererPdf's, from FreeType, for awkward lines and random mixed ones."""
+    import matplotlib
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_pdf import PdfFile, RendererPdf
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    from lineage.outputs.figures import pdf
+
+    if not pdf.supported():
+        pytest.skip("FastPdfText reproduces matplotlib 3.11 only")
+    families = [fonts.LATIN] + ([fonts.cjk_family()] if fonts.cjk_family() else []) + ["sans-serif"]
+    rng = random.Random(18)
+    alphabet = ("AVWTaofifl .,-_()'\"Ljgypq\u56fd\u5bb6\uff08\uff09\uff1a\u00c5\u00e9\u2013\u2022"
+                "\u00b0^~")
+    lines = [*AWKWARD_LABELS, "", " ", "\u200b", "e\u0301", "Zero\u200b", "\u2018", "_", "\u00af"]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(400)]
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        pdf_file = PdfFile(io.BytesIO())
+        pdf_file.newPage(100, 100)
+        renderer = MixedModeRenderer(Figure(), 100, 100, 72, RendererPdf(pdf_file, 72, 100, 100))
+        fast = pdf.FastPdfText.wrap(renderer)
+        assert fast is not renderer
+        for size, weight in ((7, "normal"), (5.5, "bold"), (11, "normal")):
+            prop = FontProperties(family=families, size=size, weight=weight)
+            for line in lines:
+                assert fast.get_text_width_height_descent(line, prop, False) == \
+                    renderer.get_text_width_height_descent(line, prop, False), (line, size)
+
+
+def test_a_thread_writing_another_file_meanwhile_gets_matplotlibs_own_subsets():
+    """While one thread writes our PDF, another thread's PDF or PostScript (which reads the
+    subset's tables) gets matplotlib's fontTools subsets, untouched."""
+    import threading
+
+    from matplotlib.backends import _backend_pdf_ps as shared
+    from matplotlib.font_manager import FontPath, FontProperties, findfont, get_font
+
+    from lineage.outputs.figures import pdf
+
+    if not pdf.supported():
+        pytest.skip("the subsetting is replaced on matplotlib 3.11 only")
+    path = FontPath(findfont(FontProperties(family=fonts.LATIN)), 0)
+    glyphs = {get_font(path).get_char_index(ord(c)) for c in "Wheat"}
+    seen = {}
+
+    def elsewhere():
+        with shared.get_glyphs_subset(path, glyphs) as made:
+            seen["other"] = type(made.font).__name__, "GSUB" in made.font
+
+    with pdf.lean_subsets():
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join()
+        with shared.get_glyphs_subset(path, glyphs) as made:
+            data = shared.font_as_file(made.font).getvalue()
+    assert seen["other"] == ("TTFont", True), "matplotlib's subset, layout tables and all"
+    assert data.startswith(b"\0\1\0\0") and b"GSUB" not in data[:400], "ours, in this thread"
+
+
 def test_lean_subsets_put_matplotlibs_subsetting_back_when_the_last_pdf_is_written():
     from matplotlib.backends import _backend_pdf_ps as shared
 

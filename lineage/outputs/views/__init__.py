@@ -19,7 +19,6 @@ from ..filenames import shown_stem
 from ...store.local import Store
 from . import build as _build
 from .build import FORCE, LARGE_VIEW, LAYOUTS, TIMELINE, View
-from .page import ViewNetwork, view_network
 
 __all__ = ["FORCE", "LARGE_VIEW", "LAYOUTS", "TIMELINE", "View", "build_view", "default_filename",
            "render_page", "to_network", "ViewNetwork", "write_view"]
@@ -60,8 +59,20 @@ def _select_and_build(store: Store, focus: InstitutionRef | None, depth: int,
     return _build.build(store, selection, layout, as_of, diff_from)
 
 
-def to_network(view: View) -> ViewNetwork:
+def __getattr__(name: str):
+    """ViewNetwork, imported with the page module (pyvis, jinja2) at first use: a figure or
+    an export needs views.build, not the page."""
+    if name == "ViewNetwork":
+        from .page import ViewNetwork
+
+        return ViewNetwork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def to_network(view: View) -> "ViewNetwork":
     """The view as a pyvis Network (nodes and edges assigned in bulk, our template set)."""
+    from .page import view_network
+
     return view_network(view.data(), f"lineage: {view.meta['title']}")
 
 
