@@ -33,14 +33,16 @@ TARGET = 2.0  # seconds, for a 200-institution family
 WARM_ONLY_ABOVE = 30.0
 ROOT_SLUG = "figure-family-root"
 NOTE = ("Where the time goes: choosing and laying out is a small part; matplotlib's text "
-        "layout of some 700 text items (libraqm shapes every one of about 17,600 characters) "
-        "is most of an SVG; a PNG adds rasterising them, a line at a time, and encoding the "
-        "page (lineage/outputs/figures/raster.py; at the default dpi, which keeps a figure "
-        "larger than A4 to about A4's pixels at 300 dpi); a PDF adds writing every glyph into "
-        "the page and subsetting the TrueType fonts with fontTools "
-        "(lineage/outputs/figures/pdf.py; Type 42 kept: publishers' checkers refuse Type 3 "
-        "fonts), more so with a CJK face of 50,000 glyphs. A 200-institution family is a "
-        "poster (the page column), not an A4 figure.")
+        "layout of some 700 text items (libraqm shapes every one of about 17,600 characters, "
+        "about 20 us each) is most of every format; a PNG adds rasterising them, a line at a "
+        "time, and encoding the page (lineage/outputs/figures/raster.py; at the default dpi, "
+        "which keeps a figure larger than A4 to about A4's pixels at 300 dpi); a PDF lays each "
+        "line out once for its measure and its drawing, writes every glyph into the page and "
+        "embeds font subsets (lineage/outputs/figures/pdf.py; Type 42 kept: publishers' "
+        "checkers refuse Type 3 fonts), made by copying the kept glyphs of a TrueType face "
+        "(truetype.py: a few ms, where fontTools took 0.3 s to read a CJK face of 50,000 "
+        "glyphs) and by fontTools for a CFF face such as Noto Sans CJK (0.4 s more). A "
+        "200-institution family is a poster (the page column), not an A4 figure.")
 
 
 def family(n: int, seed: int, path: Path) -> str:
