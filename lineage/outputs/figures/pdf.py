@@ -162,7 +162,7 @@ class FastPdfText:
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         """RendererPdf.draw_text of matplotlib 3.11 for TrueType text: the same operators,
-        written as PdfFile.output writes them (`_operators`)."""
+        their operands written as pdfRepr writes them (`_real`, `_shown`)."""
         if ismath or gc.get_url() is not None or not self._plain():
             return self._base.draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         from matplotlib.backends.backend_pdf import _fill

@@ -8,7 +8,8 @@ lie and writes a new font around them:
 
 - the kept glyphs (the ones asked for, glyphs 0 to 3 as TrueType recommends, and the parts
   of composite glyphs), numbered in their old order, their outlines and hinting copied byte
-  for byte (the component numbers of a composite glyph renumbered);
+  for byte (the component numbers of a composite glyph renumbered; glyph 0, .notdef, kept
+  without its outline, as fontTools keeps it);
 - their horizontal metrics, a `cmap` of the characters that map to the glyphs asked for
   (not to the parts or the recommended four, as fontTools maps them), and `glyf`,
   `loca`, `head`, `hhea` and `maxp` for that many glyphs;
