@@ -114,9 +114,9 @@ class LineageNetwork:
     spans: dict = field(default_factory=dict)  # institution -> Lifespan, once asked for
     whole: WholeGraph | None = None  # the facts read, when the whole graph was projected
 
-    def with_lifespans(self, store: Store, whole: bool = False) -> "LineageNetwork":
-        """Attach the lifespan of every institution projected (see lineage.graph.existence);
-        `whole` reads them in one query over the graph (none, after project_whole)."""
+    def with_lifespans(self, store: Store) -> "LineageNetwork":
+        """Attach the lifespan of every institution projected (see lineage.graph.existence),
+        from the facts project_whole read when it made this network, else by query."""
         from ..graph.existence import lifespans, whole_graph_lifespans
         from ..model import Lifespan
 
@@ -124,7 +124,7 @@ class LineageNetwork:
         if self.whole is not None:
             found = whole_graph_lifespans(store, self.whole)
         else:
-            found = lifespans(store, None if whole else nodes)
+            found = lifespans(store, nodes)
         self.spans = {n: found.get(n) or Lifespan(n) for n in nodes}
         return self
 

@@ -56,15 +56,12 @@ def source_refs(store: Store, iris: Iterable) -> dict[str, SourceRef]:
     return found
 
 
-def citations(store: Store, nodes: Iterable, whole: bool = False) -> dict[str, list[SourceRef]]:
-    """The sources each node cites, sorted by date then title. `whole`: the nodes are most
-    of the graph, so every citation is read in one query and filtered here."""
+def citations(store: Store, nodes: Iterable) -> dict[str, list[SourceRef]]:
+    """The sources each node cites, sorted by date then title (all_citations reads a whole
+    graph's at once)."""
     wanted = {str(n) for n in nodes}
-    if whole:
-        pairs = [(n, s) for n, s in store.select_plain(_ALL_CITES) if n in wanted]
-    else:
-        pairs = [(n, s) for chunk in chunks(sorted(wanted))
-                 for n, s in store.select_plain(_CITES.format(values=values(chunk)))]
+    pairs = [(n, s) for chunk in chunks(sorted(wanted))
+             for n, s in store.select_plain(_CITES.format(values=values(chunk)))]
     return _cited(store, pairs)
 
 

@@ -132,7 +132,7 @@ def network_graph(store: Store, as_of: str | None = None) -> nx.MultiDiGraph:
     dates, statuses and sources as attributes; start/end dates for Gephi's timeline from the
     existence rule. As of a date, what the rule places later is left out."""
     net = project_whole(store, with_units=True)
-    net.with_lifespans(store, whole=True)
+    net.with_lifespans(store)
     graph = nx.MultiDiGraph(mode="dynamic")
     nodes = sorted(n for n in set(net.lineage.nodes) | set(net.units.nodes)
                    if as_of is None or started_by(net.spans.get(n), as_of))

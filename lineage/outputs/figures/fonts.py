@@ -72,7 +72,14 @@ class DrawFonts:
     apart by their hash, as matplotlib's own font caches tell them apart."""
 
     def __init__(self, find, dpi: float):
-        self._find, self._dpi, self._found = find, dpi, {}
+        self._find, self._dpi, self._found, self._heights = find, dpi, {}, {}
+
+    def heights(self, prop) -> tuple:
+        """height_metrics of a font at this draw's dpi, read once per font in the draw."""
+        key = hash(prop)
+        if key not in self._heights:
+            self._heights[key] = height_metrics(prop, self._dpi)
+        return self._heights[key]
 
     def __call__(self, prop):
         key = hash(prop)

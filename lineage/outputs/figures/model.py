@@ -255,7 +255,7 @@ def _sources(store: Store, nodes: dict[str, FigureNode], hops: list[FigureHop],
         for source in event.sources:
             found.setdefault(source.iri, source)
     whole = selection.net.whole
-    cited = whole.cited if whole is not None else citations(store, list(nodes), selection.whole)
+    cited = whole.cited if whole is not None else citations(store, list(nodes))
     for node in sorted(nodes):
         for source in cited.get(node, ()):
             found.setdefault(source.iri, source)

@@ -64,7 +64,6 @@ class FastPdfText:
         self._pdf = base._renderer  # the RendererPdf (nothing here is rasterised)
         self._font = fonts.DrawFonts(self._pdf._get_font_ttf, 72)  # as RendererPdf finds them
         self._glyphs: dict[tuple, tuple] = {}  # (font, chars, glyph) -> (subset, code, name)
-        self._heights: dict[int, tuple] = {}
         self._layouts: dict[tuple, list] = {}  # (font, line) -> libraqm's layout
         self._boxes: dict[tuple, tuple] = {}  # (face, size, glyph) -> (control box, advance)
 
@@ -223,10 +222,7 @@ class FastPdfText:
         dpi, the PDF's), read once per font in a draw instead of once per text."""
         if not self._plain():
             return self._base._get_font_height_metrics(prop)
-        key = hash(prop)
-        if key not in self._heights:
-            self._heights[key] = fonts.height_metrics(prop, 72)
-        return self._heights[key]
+        return self._font.heights(prop)
 
 
 #: Bidirectional classes of right-to-left text, marks and embedding controls, whose layout

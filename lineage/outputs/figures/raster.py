@@ -50,7 +50,6 @@ class FastText:
         self._base = base
         self._lines: dict[tuple, _Line] = {}
         self._font = fonts.DrawFonts(base._prepare_font, base.dpi)
-        self._heights: dict[tuple, tuple] = {}
 
     def __getattr__(self, name):
         return getattr(self._base, name)
@@ -89,10 +88,7 @@ class FastText:
     def _get_font_height_metrics(self, prop):
         """A font's ascent, descent and line gap as matplotlib 3.11's Text._get_layout would
         read them for each text, read once per font in a draw (earlier versions never ask)."""
-        key = (hash(prop), self._base.dpi)
-        if key not in self._heights:
-            self._heights[key] = fonts.height_metrics(prop, self._base.dpi)
-        return self._heights[key]
+        return self._font.heights(prop)
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """As RendererAgg measures a line (FreeType's ink box, in pixels), from the layout

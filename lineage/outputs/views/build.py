@@ -165,7 +165,7 @@ def select(store: Store, lineage: InstitutionRef | None, focus: InstitutionRef |
 def with_lifespans(store: Store, selection: Selection) -> Selection:
     """Date every institution of the selection by the existence rule (lineage.existence)."""
     if not selection.net.spans:
-        selection.net.with_lifespans(store, whole=selection.whole)
+        selection.net.with_lifespans(store)
     return selection
 
 
@@ -290,7 +290,7 @@ def _extras(store: Store, net: LineageNetwork, nodes: list[str], others: list[st
     if net.whole is not None:
         cited = {n: net.whole.cited[n] for n in nodes if n in net.whole.cited}
     else:
-        cited = citations(store, nodes, whole)
+        cited = citations(store, nodes)
     return _Extras(dict(alt), dict(comments), cited)
 
 
