@@ -258,6 +258,24 @@ def load_average() -> str:
         return "n/a"
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """The machine's CPU ticks so far, in all and stolen (given by the hypervisor to other
+    guests: a virtual machine's wall times swell with them), from Linux's /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return (sum(ticks), ticks[7]) if len(ticks) == 8 else None
+
+
+def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the CPU time between two readings of cpu_ticks() that was stolen."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
 # -- the pieces ----------------------------------------------------------------------------------
 
 class Bench:
@@ -565,7 +583,9 @@ class Bench:
                 return
             try:
                 for row, page in pages:
+                    ticks = cpu_ticks()
                     results = [self.load_page(browser, page) for _ in range(loads + warm)][warm:]
+                    row["stolen"] = stolen_share(ticks, cpu_ticks())
                     row["ready"] = statistics.median(r["ready"] for r in results)
                     row["page_ready"] = statistics.median(r["page_ready"] for r in results)
                     row["dcl"] = statistics.median(r["dcl"] for r in results)
@@ -578,6 +598,8 @@ class Bench:
                         f"{' after one warm-up' if warm else ''}; page's own clock: DOM ready "
                         f"{ms(row['dcl'])}, view ready {ms(row['page_ready'])}); "
                         f"{row['drawn']:,} pixels drawn; "
+                        + (f"{row['stolen']:.0%} of the CPU time stolen by the host; "
+                           if row["stolen"] is not None else "") +
                         f"{row['blocked']} network requests blocked"
                         + (f"; page errors: {row['errors']}" if row["errors"] else ""))
             finally:

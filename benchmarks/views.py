@@ -41,6 +41,10 @@ def generation(lin, reps: int) -> tuple[float, float, str]:
     return statistics.median(walls), statistics.median(cpus), html
 
 
+def stolen(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
 def verdict(measured: float | None, target: float | None) -> str:
     if target is None or measured is None:
         return "-"
@@ -55,14 +59,18 @@ def section(rows: list[dict], info: dict, loads: tuple[str, str], note: str | No
               "runs after a warm-up; Chromium as in section 5 (1400x900, fresh context per "
               "load, median of three loads after a warm-up)."), "",
              "| institutions | nodes | edges | HTML | generation (wall) | generation (CPU) "
-             "| target | ready and drawn | target |",
-             "|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+             "| target | ready and drawn | target | CPU stolen by the host |",
+             "|---:|---:|---:|---:|---:|---:|---|---:|---|---:|"]
     for r in rows:
         gen_target, draw_target = TARGETS.get(r["size"], (None, None))
         lines.append(
             f"| {r['size']:,} | {r['nodes']:,} | {r['edges']:,} | {r['bytes'] / 1e6:.1f} MB "
             f"| {ms(r['generate'])} | {ms(r['cpu'])} | {verdict(r['generate'], gen_target)} "
-            f"| {ms(r.get('ready'))} | {verdict(r.get('ready'), draw_target)} |")
+            f"| {ms(r.get('ready'))} | {verdict(r.get('ready'), draw_target)} "
+            f"| {stolen(r.get('stolen'))} |")
+    lines += ["", "CPU stolen by the host: the share of the machine's CPU time, during the "
+              "page loads, that a virtual machine's hypervisor gave to other guests (Linux's "
+              "/proc/stat); wall times swell with it."]
     if note:
         lines += ["", f"Browser: {note}"]
     return "\n".join(lines) + "\n"

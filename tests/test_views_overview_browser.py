@@ -76,7 +76,7 @@ def test_the_overview_shows_every_lineage_event_and_no_label_overlaps(overview):
                                                             if n["part"] != "unit")
     # programmes are folded into bubbles: fewer items drawn than nodes shown
     bubbles = view.js("lineageView.network.body.nodeIndices.filter("
-                      "id => lineageView.network.isCluster(id)).length")
+                      "id => lineageView.isBubble(id)).length")
     assert bubbles == len({n["prog"] for n in nodes if n["part"] == "programme"})
     # the filters are above the fold at 1400x900
     for selector in ("#year-from", "#year-to", "#hide-isolated", "#show-satellites",
@@ -102,13 +102,53 @@ def test_opening_programmes_units_and_hiding_isolated_lays_out_again(overview):
     view.page.locator("#show-satellites").uncheck()
     view.page.locator("#hide-isolated").uncheck()
     bubble = view.js("lineageView.network.body.nodeIndices.find("
-                     "id => lineageView.network.isCluster(id))")
+                     "id => lineageView.isBubble(id))")
     assert bubble is not None
     point = view.js(f"lineageView.network.canvasToDOM(lineageView.network.getPosition({bubble!r}))")
     view.page.mouse.click(*view.graph_point(point))
     until(lambda: not view.js(f"lineageView.network.body.nodeIndices.includes({bubble!r})"),
           what="the bubble to open")
     assert_readable(view, "a bubble opened")
+    assert view.errors == []
+
+
+#: The items drawn, and the ends of the lines drawn, as the network holds them.
+DRAWN = """() => {
+  const body = lineageView.network.body;
+  return {nodes: body.nodeIndices,
+          ends: body.edgeIndices.flatMap(id => [body.edges[id].fromId, body.edges[id].toId])};
+}"""
+
+
+def test_units_linked_only_to_folded_centres_fold_with_them(overview):
+    """With units and bodies drawn, one linked only to centres folded into a programme's
+    bubble is in that bubble too: no unit is drawn without a line; selecting one opens its
+    bubble, and opening every programme draws every unit with its lines."""
+    view = overview
+    nodes = view.data["nodes"]
+    links: dict[int, set[int]] = {}
+    for e in view.data["edges"]:
+        if "unit" in e:
+            for a, b in ((e["from"], e["to"]), (e["to"], e["from"])):
+                if nodes[a]["part"] == "unit":
+                    links.setdefault(a, set()).add(b)
+    behind = sorted(u for u, ends in links.items()
+                    if all(nodes[m]["part"] == "programme" for m in ends))
+    assert behind, "the bundled graph has units linked only to centres without events"
+    view.page.locator("#show-satellites").check()
+    drawn = view.js(DRAWN)
+    assert not set(behind) & set(drawn["nodes"])
+    assert all(u in drawn["ends"] for u in links if u in drawn["nodes"]), "a unit without lines"
+    assert view.js("lineageView.visibleNodeCount()") == len(nodes), "folded ones count as shown"
+    view.js(f"lineageView.selectNode({behind[0]})")
+    assert view.js("lineageView.selectedNodes()") == [behind[0]]
+    assert behind[0] in view.js(DRAWN)["ends"]
+    for box in view.page.locator("#programmes input[type=checkbox]").all():
+        box.check()
+    drawn = view.js(DRAWN)
+    assert set(links) <= set(drawn["nodes"]) and set(links) <= set(drawn["ends"])
+    assert not any(view.js(f"lineageView.isBubble({n!r})") for n in drawn["nodes"])
+    assert_readable(view, "every programme open, units and bodies drawn")
     assert view.errors == []
 
 
@@ -209,7 +249,7 @@ def test_downloads_save_what_is_on_screen_as_png_and_svg(overview, tmp_path):
     assert "National Wheat" in texts and "国家小麦" in texts
     circles = root.findall(f".//{ns}g[@class='node']")
     assert len(circles) == view.js("lineageView.network.body.nodeIndices.filter("
-                                   "id => !lineageView.network.isCluster(id)).length")
+                                   "id => !lineageView.isBubble(id)).length")
 
 
 def test_to_pyvis_generate_html_opens_offline(browser, bundled, tmp_path):
@@ -229,6 +269,7 @@ def test_chinese_renders_as_glyphs_and_no_notice_shows(overview):
     widths = view.js("lineageView.glyphWidths()")
     assert abs(widths["cjk"] - widths["missing"]) > 1, "CJK text is as wide as missing glyphs"
     assert view.js("lineageView.cjkFontRenders()") is True
+    until(lambda: view.js("lineageView.fontsChecked"), what="the page's own font check")
     assert not view.page.locator("#font-notice").is_visible()
 
 
@@ -255,7 +296,7 @@ def test_without_a_cjk_font_the_page_says_what_to_install(browser_without_cjk, r
     view = load(browser_without_cjk, render(run, tmp_path, "all.html", "render"))
     assert view.js("lineageView.cjkFontRenders()") is False
     notice = view.page.locator("#font-notice")
-    assert notice.is_visible()
+    until(notice.is_visible, what="the notice (checked once the view is drawn)")
     assert "fonts-noto-cjk" in notice.inner_text()
     assert notice.bounding_box()["height"] < 26, "one line"
     screenshot(view, "overview-no-cjk-font.png")
@@ -282,7 +323,7 @@ def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tm
     assert view.errors == [] and view.blocked == []
     labelled = """() => {
       const net = lineageView.network;
-      return net.body.nodeIndices.filter(id => !net.isCluster(id) &&
+      return net.body.nodeIndices.filter(id => !lineageView.isBubble(id) &&
         typeof net.body.nodes[id].options.label === 'string');
     }"""
     assert 13 * view.js("lineageView.network.getScale()") < 6, "opens too far out for labels"
@@ -291,7 +332,7 @@ def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tm
     assert "<text" not in view.js("lineageView.svg()").split("</title>", 1)[1]
     # zoomed in on one node: it and its neighbours get their labels, drawn and in the SVG
     node = view.js("lineageView.network.body.nodeIndices.find("
-                   "id => !lineageView.network.isCluster(id))")
+                   "id => !lineageView.isBubble(id))")
     view.js(f"lineageView.network.moveTo({{position: lineageView.network.getPosition({node}),"
             " scale: 1, animation: false})")
     until(lambda: node in view.js(labelled), what="the node's label")

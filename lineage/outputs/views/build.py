@@ -422,8 +422,8 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
 def _mark_overview(nodes: list[dict], edges: list[dict]) -> None:
     """What the whole-graph overview opens on: `part` is "lineage" for the ends of lineage
     hops and programme centres with events, "programme" for the other centres of a programme
-    (`prog`, clustered), "unit" for units and bodies (folded into their institutions); `w` is
-    how many events and units a node has (its size)."""
+    (`prog`, folded into its bubble), "unit" for units and bodies (folded into their
+    institutions); `w` is how many events and units a node has (its size)."""
     on_hops = {end for e in edges if "event" in e for end in (e["from"], e["to"])}
     for node in nodes:
         programme = styles.PROGRAMME_OF.get(node["group"])

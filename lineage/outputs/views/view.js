@@ -59,13 +59,14 @@
     var chars = Array.from(text);
     return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
   }
+  function labelOf(n) {  // a label set by the caller (a restyled pyvis Network) is kept
+    if (typeof n.label === 'string') return n.label;
+    return OVERVIEW
+      ? [shortText(n.en, 30), shortText(n.zh, 14)].filter(Boolean).join('\n') || n.iri
+      : [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
+  }
   data.nodes.forEach(function (n) {
-    // a label set by the caller (a restyled pyvis Network) is kept as it is
-    if (typeof n.label !== 'string') {
-      n.label = OVERVIEW
-        ? [shortText(n.en, 30), shortText(n.zh, 14)].filter(Boolean).join('\n') || n.iri
-        : [n.en, n.zh].filter(Boolean).join('\n') || n.iri;
-    }
+    if (!meta.large) n.label = labelOf(n);  // a large view's come later (see laterLabels)
     if (OVERVIEW && n.size === undefined) {
       n.size = n.part === 'unit' ? 7 : Math.min(32, 11 + 5 * Math.sqrt(n.w || 0));
     }
@@ -142,12 +143,12 @@
   // A large view opens too far out for any label to be drawn, yet the network measures the
   // label of every node it draws (a third of the first frame at 20,000 nodes): its nodes get
   // their labels once the zoom shows labels, those in and around the view first (see
-  // labelsInView). The full labels are kept here until then.
-  var laterLabels = meta.large ? new Map() : null;
+  // labelsInView). The nodes still without theirs are kept here.
+  var laterLabels = meta.large ? new Set() : null;
   var nodes = new vis.DataSet(data.nodes.map(function (n) {
     var item = drawn(n, NODE_FACTS);
-    if (laterLabels && typeof item.label === 'string') {
-      laterLabels.set(item.id, item.label);
+    if (laterLabels) {
+      laterLabels.add(item.id);
       delete item.label;
     }
     return item;
@@ -167,7 +168,7 @@
   var connected = null;    // ids with a visible relation, when isolated ones are hidden
   // A large overview hands its items to the network only once the page is set up (see the
   // end of this script): the network then measures and draws them once, in the first frame,
-  // instead of measuring every label for a fit and drawing again after clustering.
+  // instead of measuring every label for a fit and drawing again after folding.
   var DEFERRED = OVERVIEW && meta.large && !meta.physics;
   var loading = DEFERRED;
   function inYears(year) {
@@ -185,14 +186,99 @@
     return state.types.has(n.group) && existsInYears(n) &&
       (state.satellites || n.part !== 'unit');
   }
+  function kept(n) {  // passes the filters (drawn, or folded into a programme's bubble)
+    return passes(n) && (connected === null || connected.has(n.id));
+  }
+
+  // -- overview: a programme's centres without lineage events folded into one bubble --------
+  // The bubble is an item of its own: while it is closed its centres (and the units and
+  // bodies linked to them alone) are not handed to the network, so none of them is built.
+  var programmeLabels = {};
+  list(meta.programmes).forEach(function (p) { programmeLabels[p.key] = p.label; });
+  var partOf = {};
+  var bubbles = new Map();          // bubble id -> programme key
+  var bubbleCounts = {};            // programme key -> the count its bubble's label shows
+  var folded = new Set();           // programme keys whose bubble is drawn
+  var institutionsOf = new Map();   // unit or body id -> ids of the institutions it links
+  data.nodes.forEach(function (n) {
+    partOf[n.id] = n.part;
+    if (OVERVIEW && n.part === 'programme') bubbles.set(bubbleId(n.prog), n.prog);
+  });
+  if (OVERVIEW) {
+    data.edges.forEach(function (e) {
+      if (e.unit === undefined) return;
+      [[e.from, e.to], [e.to, e.from]].forEach(function (ends) {
+        if (partOf[ends[0]] !== 'unit') return;
+        if (!institutionsOf.has(ends[0])) institutionsOf.set(ends[0], []);
+        institutionsOf.get(ends[0]).push(ends[1]);
+      });
+    });
+  }
+  function bubbleId(key) { return 'programme:' + key; }
+  function bubbleText(key, count) {
+    return { id: bubbleId(key),
+             label: programmeLabels[key] + '\n' + count + ' centres without lineage events\n' +
+                    '(click to open)',
+             title: programmeLabels[key] + ': ' + count + ' centres without lineage events.\n' +
+                    'Click to open.' };
+  }
+  function inBubble(n) {  // a kept centre of a folded programme
+    return n.part === 'programme' && folded.has(n.prog) && kept(n);
+  }
+  // the programmes whose bubbles hold this record now: a centre's own, or, for a unit or
+  // body linked to kept institutions only through folded centres, those centres' programmes
+  function foldedInto(n) {
+    if (n.part === 'programme') return inBubble(n) ? [n.prog] : [];
+    var links = n.part === 'unit' && institutionsOf.get(n.id);
+    if (!links) return [];
+    var keys = [];
+    for (var i = 0; i < links.length; i++) {
+      var m = nodeRecord(links[i]);
+      if (inBubble(m)) keys.push(m.prog);
+      else if (kept(m)) return [];
+    }
+    return keys;
+  }
+  if (bubbles.size) {
+    nodes.add(Array.from(bubbles.values()).map(function (key) {
+      bubbleCounts[key] = 0;
+      return Object.assign(bubbleText(key, 0), {
+        shape: 'box', borderWidth: 2, margin: 10, widthConstraint: { maximum: 220 },
+        color: { background: '#f6f8fa', border: '#57606a',
+                 highlight: { background: '#ddf4ff', border: '#0969da' } },
+        font: { size: 13, face: FONT, color: '#1f2328', multi: false }
+      });
+    }));
+  }
+  function foldProgrammes() {  // which bubbles are drawn, and the counts they show
+    var counts = {};
+    data.nodes.forEach(function (n) {
+      if (n.part === 'programme' && kept(n)) counts[n.prog] = (counts[n.prog] || 0) + 1;
+    });
+    folded.clear();
+    var changed = [];
+    bubbles.forEach(function (key) {
+      var count = counts[key] || 0;
+      if (state.open.has(key) || count < 2) return;
+      folded.add(key);
+      if (bubbleCounts[key] !== count) changed.push(bubbleText(key, count));
+      bubbleCounts[key] = count;
+    });
+    return changed;
+  }
+
   function nodeShown(item) {
     if (loading) return false;
+    var key = bubbles.get(item.id);
+    if (key !== undefined) return folded.has(key);
     var n = nodeRecord(item.id);
-    return n !== undefined && passes(n) && (connected === null || connected.has(n.id));
+    return n !== undefined && kept(n) && !(OVERVIEW && isFolded(n));
+  }
+  function isFolded(n) {
+    return n.part === 'programme' ? inBubble(n) : n.part === 'unit' && foldedInto(n).length > 0;
   }
   // a relation is handed to the network only when both its ends are shown: one with a
-  // hidden end is never drawn, and the network would build it (and, where an end is folded
-  // into a programme's bubble, build it again) for nothing
+  // hidden (or folded) end is never drawn, and the network would build it for nothing
   function endShown(id) {
     var n = nodeRecord(id);
     return n !== undefined && nodeShown(n);
@@ -209,9 +295,10 @@
   // The network adds the relations it finds missing whenever its nodes change, reading them
   // through the view's filter, and builds them again when the view then says they were
   // added: the relations wait while the nodes change, and are added once, by the view.
-  function refreshViews() {
+  function refreshViews(bubbleLabels) {
     edgesWait = true;
     try {
+      if (bubbleLabels && bubbleLabels.length) nodes.update(bubbleLabels);
       nodesView.refresh();
     } finally {
       edgesWait = false;
@@ -250,7 +337,7 @@
   };
   var network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, options);
   // Changes to the data make the network redraw synchronously, once per change; in a large
-  // view, while the view changes (a refresh: filters, clusters, places) drawing is held, and
+  // view, while the view changes (a refresh: filters, bubbles, places) drawing is held, and
   // one redraw is asked for at the next frame when the change is done. (Smaller views are
   // measured by those redraws, for their layout.) The renderer's own '_allowRedraw' event
   // would also forget a frame already asked for, and the page would be drawn twice.
@@ -277,10 +364,10 @@
     var from = network.DOMtoCanvas({ x: -width / 2, y: -height / 2 });
     var to = network.DOMtoCanvas({ x: 1.5 * width, y: 1.5 * height });
     var batch = [];
-    laterLabels.forEach(function (label, id) {
+    laterLabels.forEach(function (id) {
       var node = network.body.nodes[id];
       if (node && node.x >= from.x && node.x <= to.x && node.y >= from.y && node.y <= to.y) {
-        batch.push({ id: id, label: label });
+        batch.push({ id: id, label: labelOf(nodeRecord(id)) });
       }
     });
     if (!batch.length) return;
@@ -298,11 +385,13 @@
   var api = {
     ready: false,
     readyAt: null,
+    fontsChecked: false,  // the CJK check runs once the view is drawn
     network: network,
-    nodeCount: function () { return nodes.length; },
+    nodeCount: function () { return data.nodes.length; },
     edgeCount: function () { return edges.length; },
-    visibleNodeCount: function () { return nodesView.length; },
-    nodeIds: function () { return nodes.getIds(); },
+    visibleNodeCount: keptNodeCount,  // drawn, or folded into a bubble
+    nodeIds: function () { return data.nodes.map(function (n) { return n.id; }); },
+    isBubble: function (id) { return bubbles.has(id); },
     edgeIds: function () { return edges.getIds(); },
     selectedNodes: function () { return network.getSelectedNodes(); },
     domPosition: function (id) { return network.canvasToDOM(network.getPosition(id)); },
@@ -318,6 +407,7 @@
     api.ready = true;
     api.readyAt = performance.now();
     document.body.setAttribute('data-ready', '1');
+    setTimeout(sayWhenNoCjkFont, 0);
   }
   if (meta.physics) {
     network.once('stabilizationIterationsDone', function () {
@@ -517,78 +607,45 @@
   var visibleCount = document.getElementById('visible-count');
   var selected = null;  // the IRI of the node whose details are shown (kept in the link)
   var restoring = true;  // no link is written while the link's own state is read
+  function edgeKept(e) {  // passes the filters, and so do both its ends
+    var a = nodeRecord(e.from), b = nodeRecord(e.to);
+    return state.statuses.has(e.status) && inYears(e.year) && a !== undefined &&
+      b !== undefined && kept(a) && kept(b);
+  }
+  function linkedEnds() {  // the ends of every relation kept with isolated ones shown
+    var linked = new Set();
+    data.edges.forEach(function (e) {
+      if (e.from !== e.to && edgeKept(e)) {
+        linked.add(e.from);
+        linked.add(e.to);
+      }
+    });
+    return linked;
+  }
+  function keptNodeCount() {
+    return data.nodes.filter(kept).length;
+  }
   function refresh() {
     holdDrawing();
-    openClusters();
     connected = null;
-    refreshViews();
-    if (!state.isolated) {  // every relation in the view joins two shown nodes
-      var linked = new Set();
-      edgesView.forEach(function (e) {
-        if (e.from !== e.to) {
-          linked.add(e.from);
-          linked.add(e.to);
-        }
-      });
-      connected = linked;
-      refreshViews();
-    }
-    if (OVERVIEW) closeClusters();
+    if (!state.isolated) connected = linkedEnds();
+    refreshViews(OVERVIEW ? foldProgrammes() : null);
     releaseDrawing();  // before relayout: a measured layout draws to measure
     // the overview is laid out again after every change; other Python-placed force views
     // after a filter change (never a timeline: its places are dates)
     if (OVERVIEW || (api.ready && meta.layout === 'force' && !meta.physics)) relayout();
-    visibleCount.textContent = 'showing ' + nodesView.length + ' of ' + nodes.length +
-      ' nodes, ' + edgesView.length + ' of ' + edges.length + ' relations';
+    visibleCount.textContent = 'showing ' + keptNodeCount() + ' of ' + data.nodes.length +
+      ' nodes, ' + data.edges.filter(edgeKept).length + ' of ' + data.edges.length +
+      ' relations';
     saveState();
   }
 
-  // -- overview: programmes folded into clusters, units and bodies into their institutions --
-  var programmeLabels = {};
-  list(meta.programmes).forEach(function (p) { programmeLabels[p.key] = p.label; });
-  var progOf = {};
-  var partOf = {};
-  data.nodes.forEach(function (n) {
-    if (n.part === 'programme') progOf[n.id] = n.prog;
-    partOf[n.id] = n.part;
-  });
-  function clusterId(key) { return 'programme:' + key; }
-  function openClusters() {
-    list(meta.programmes).forEach(function (p) {
-      var id = clusterId(p.key);
-      if (network.body.nodes[id] && network.isCluster(id)) network.openCluster(id);
+  function openProgrammes(keys, open) {
+    keys.forEach(function (key) {
+      if (open) state.open.add(key); else state.open.delete(key);
+      var box = document.querySelector('#programmes input[data-key="' + CSS.escape(key) + '"]');
+      if (box) box.checked = open;
     });
-  }
-  function closeClusters() {
-    var counts = {};
-    nodesView.getIds().forEach(function (id) {
-      if (progOf[id] !== undefined) counts[progOf[id]] = (counts[progOf[id]] || 0) + 1;
-    });
-    var made = 0;
-    list(meta.programmes).forEach(function (p) {
-      if (state.open.has(p.key) || (counts[p.key] || 0) < 2) return;
-      made++;
-      network.cluster({
-        joinCondition: function (options) { return progOf[options.id] === p.key; },
-        clusterNodeProperties: {
-          id: clusterId(p.key), programme: p.key, shape: 'box', borderWidth: 2,
-          label: p.label + '\n' + counts[p.key] + ' centres without lineage events\n' +
-                 '(click to open)',
-          title: p.label + ': ' + counts[p.key] + ' centres without lineage events.\n' +
-                 'Click to open.',
-          color: { background: '#f6f8fa', border: '#57606a',
-                   highlight: { background: '#ddf4ff', border: '#0969da' } },
-          font: { size: 13, face: FONT, color: '#1f2328', multi: false },
-          margin: 10, widthConstraint: { maximum: 220 }
-        }
-      }, false);  // the network's indexes are brought up to date once, below
-    });
-    if (made) network.body.emitter.emit('_dataChanged');
-  }
-  function openProgramme(key, open) {
-    if (open) state.open.add(key); else state.open.delete(key);
-    var box = document.querySelector('#programmes input[data-key="' + CSS.escape(key) + '"]');
-    if (box) box.checked = open;
     refresh();
   }
 
@@ -622,7 +679,7 @@
       var node = body.nodes[id];
       var box = node.shape.boundingBox;
       if (!measured) {
-        var cluster = network.isCluster(id);
+        var cluster = bubbles.has(id);
         return { dx: cluster ? 110 : LARGE_CELL.dx, dy: cluster ? 45 : LARGE_CELL.dy,
                  lineage: partOf[id] === 'lineage', w: cluster ? 220 : LARGE_CELL.w,
                  h: cluster ? 90 + GAP_Y : LARGE_CELL.h };
@@ -742,7 +799,7 @@
       sample.style.border = '2px solid #57606a';
       sample.style.background = '#f6f8fa';
       legendRow(programmeList, sample, p.label, programmeCounts[p.key], function (on) {
-        openProgramme(p.key, on);
+        openProgrammes([p.key], on);
       }, p.key, false);
     });
     programmeSection.hidden = false;
@@ -985,8 +1042,8 @@
   }
   network.on('click', function (params) {
     clear(document.getElementById('search-results'));
-    if (params.nodes.length && network.isCluster(params.nodes[0])) {
-      openProgramme(network.body.nodes[params.nodes[0]].options.programme, true);
+    if (params.nodes.length && bubbles.has(params.nodes[0])) {
+      openProgrammes([bubbles.get(params.nodes[0])], true);
       showHint();
     } else if (params.nodes.length) showNode(params.nodes[0]);
     else if (params.edges.length) showEdge(params.edges[0]);
@@ -994,10 +1051,9 @@
   });
 
   function selectNode(id) {
-    if (progOf[id] !== undefined && !state.open.has(progOf[id]) &&
-        network.clustering.findNode(id).length > 1) {
-      openProgramme(progOf[id], true);  // folded into its programme's bubble: open it
-    }
+    var n = nodeRecord(id);
+    var holders = n && OVERVIEW ? foldedInto(n) : [];
+    if (holders.length) openProgrammes(holders, true);  // folded into bubbles: open them
     var visible = Boolean(nodesView.get(id));
     if (visible) {
       network.selectNodes([id]);
@@ -1294,9 +1350,9 @@
       if (node.options.color && typeof node.options.color.background === 'string') {
         fill = node.options.color.background;
       }
-      var g = svgEl('g', { 'class': network.isCluster(id) ? 'cluster' : 'node' });
+      var g = svgEl('g', { 'class': bubbles.has(id) ? 'cluster' : 'node' });
       var box = node.shape.boundingBox;
-      if (network.isCluster(id)) {
+      if (bubbles.has(id)) {
         var tl = network.canvasToDOM({ x: box.left, y: box.top });
         var br = network.canvasToDOM({ x: box.right, y: box.bottom });
         g.appendChild(svgEl('rect', { x: tl.x.toFixed(1), y: tl.y.toFixed(1), rx: 4,
@@ -1309,14 +1365,14 @@
       }
       var fontSize = 13 * scale;
       var label = typeof node.options.label === 'string' ? node.options.label
-        : laterLabels && laterLabels.has(id) ? laterLabels.get(id) : '';
+        : laterLabels && laterLabels.has(id) ? labelOf(nodeRecord(id)) : '';
       if (label && fontSize >= 7) {
         var lines = typeof node.options.label === 'string' && node.labelModule &&
                     node.labelModule.lines && node.labelModule.lines.lines
           ? node.labelModule.lines.lines.map(function (line) {
             return line.blocks.map(function (b) { return b.text; }).join('');
           }) : label.split('\n');
-        var top = network.isCluster(id)
+        var top = bubbles.has(id)
           ? p.y - (lines.length - 1) * fontSize * 0.6
           : p.y + ((node.options.size || 16) * scale) + fontSize;
         var text = svgEl('text', { x: p.x.toFixed(1), y: top.toFixed(1), 'text-anchor': 'middle',
@@ -1373,10 +1429,16 @@
     return { cjk: ctx.measureText('国家工程技术研究中心').width,
              missing: ctx.measureText('\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379').width };
   };
-  if (!cjkFontRenders()) {
-    var notice = document.getElementById('font-notice');
-    notice.textContent = meta.fontHint || 'Chinese labels need a CJK font.';
-    notice.hidden = false;
+  // checked once the view is drawn: the first text drawn in the font stack costs some 30 ms
+  // (the faces are looked up), which the first frame of a large view (too far out for
+  // labels) need not wait for
+  function sayWhenNoCjkFont() {
+    if (!cjkFontRenders()) {
+      var notice = document.getElementById('font-notice');
+      notice.textContent = meta.fontHint || 'Chinese labels need a CJK font.';
+      notice.hidden = false;
+    }
+    api.fontsChecked = true;
   }
 
   // -- open in the state the link carries, then say ready ---------------------------------
