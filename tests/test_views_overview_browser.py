@@ -135,6 +135,10 @@ def test_units_linked_only_to_folded_centres_fold_with_them(overview):
     behind = sorted(u for u, ends in links.items()
                     if all(nodes[m]["part"] == "programme" for m in ends))
     assert behind, "the bundled graph has units linked only to centres without events"
+    bubbles = "lineageView.network.body.nodeIndices.filter(id => lineageView.isBubble(id))"
+    closed = view.js(bubbles)
+    view.js(f"lineageView.selectNode({behind[0]})")  # folded into its institutions anyway
+    assert view.js(bubbles) == closed and view.js("lineageView.selectedNodes()") == []
     view.page.locator("#show-satellites").check()
     drawn = view.js(DRAWN)
     assert not set(behind) & set(drawn["nodes"])

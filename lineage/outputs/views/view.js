@@ -229,7 +229,7 @@
   // body linked to kept institutions only through folded centres, those centres' programmes
   function foldedInto(n) {
     if (n.part === 'programme') return inBubble(n) ? [n.prog] : [];
-    var links = n.part === 'unit' && institutionsOf.get(n.id);
+    var links = n.part === 'unit' && kept(n) && institutionsOf.get(n.id);
     if (!links) return [];
     var keys = [];
     for (var i = 0; i < links.length; i++) {
