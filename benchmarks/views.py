@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from run import (HERE, Bench, load_average, machine, ms, page_counts, replace_section, say,
-                 size_label)
+                 size_label, stolen_text)
 
 SECTION = "## Views: the whole graph, generated and drawn (benchmarks/views.py)"
 #: Issue 18's targets, in seconds: (generation, ready and drawn), None where none is set.
@@ -39,10 +39,6 @@ def generation(lin, reps: int) -> tuple[float, float, str]:
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls), statistics.median(cpus), html
-
-
-def stolen(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
 
 
 def verdict(measured: float | None, target: float | None) -> str:
@@ -67,7 +63,7 @@ def section(rows: list[dict], info: dict, loads: tuple[str, str], note: str | No
             f"| {r['size']:,} | {r['nodes']:,} | {r['edges']:,} | {r['bytes'] / 1e6:.1f} MB "
             f"| {ms(r['generate'])} | {ms(r['cpu'])} | {verdict(r['generate'], gen_target)} "
             f"| {ms(r.get('ready'))} | {verdict(r.get('ready'), draw_target)} "
-            f"| {stolen(r.get('stolen'))} |")
+            f"| {stolen_text(r.get('stolen'))} |")
     lines += ["", "CPU stolen by the host: the share of the machine's CPU time, during the "
               "page loads, that a virtual machine's hypervisor gave to other guests (Linux's "
               "/proc/stat); wall times swell with it."]
