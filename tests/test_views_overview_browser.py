@@ -306,10 +306,9 @@ def test_without_a_cjk_font_the_page_says_what_to_install(browser_without_cjk, r
     screenshot(view, "overview-no-cjk-font.png")
 
 
-def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tmp_path):
-    """A large overview (over 2,000 nodes) opens too far out for labels to be drawn: its nodes
-    get no label until the zoom shows labels, then those in and around the view get theirs
-    (the network measures every label it is given, which was a third of the first frame)."""
+@pytest.fixture
+def large_overview(browser, tmp_path):
+    """The overview of a synthetic graph of 2,100 institutions (over 2,000 nodes: large)."""
     import importlib.util
 
     from lineage import Lineage
@@ -322,7 +321,14 @@ def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tm
     generate.generate(2100, 1, graph)
     page_file = tmp_path / "large.html"
     Lineage.open(data=[graph]).render().write(page_file)
-    view = load(browser, page_file)
+    return load(browser, page_file)
+
+
+def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(large_overview):
+    """A large overview (over 2,000 nodes) opens too far out for labels to be drawn: its nodes
+    get no label until the zoom shows labels, then those in and around the view get theirs
+    (the network measures every label it is given, which was a third of the first frame)."""
+    view = large_overview
     assert view.data["meta"]["large"] and view.data["meta"]["overview"]
     assert view.errors == [] and view.blocked == []
     labelled = """() => {
@@ -345,4 +351,29 @@ def test_a_large_overview_hands_labels_over_once_the_zoom_shows_them(browser, tm
     assert label.split("\n")[0].rstrip("…") in record["en"]
     assert 0 < len(view.js(labelled)) < len(view.data["nodes"]) / 2, "only around the view"
     assert label.split("\n")[0] in view.js("lineageView.svg()")
+    assert view.errors == []
+
+
+def test_a_large_overview_gives_its_lines_arrowheads_once_they_would_show(large_overview):
+    """Zoomed out as a large overview opens, an arrowhead would be a pixel or two long: its
+    lines get theirs (the relation's own style) once they are 3 px or more, in and around
+    the view."""
+    view = large_overview
+    pointed = """() => {
+      const body = lineageView.network.body;
+      return body.edgeIndices.filter(id => body.edges[id].options.arrows.to.enabled);
+    }"""
+    assert view.js("lineageView.network.getScale()") < 0.25
+    time.sleep(0.3)  # a few frames
+    assert view.js(pointed) == []
+    line = view.js("lineageView.network.body.edgeIndices[0]")
+    end = view.js(f"lineageView.network.body.edges[{line}].fromId")
+    view.js(f"lineageView.network.moveTo({{position: lineageView.network.getPosition({end}),"
+            " scale: 0.3, animation: false})")
+    until(lambda: line in view.js(pointed), what="the line's arrowhead")
+    record = view.data["edges"][line]
+    styled = view.data["meta"]["edgeStyles"][f"{record['rel']}|{record['status']}"]["arrows"]
+    drawn = view.js(f"lineageView.network.body.edges[{line}].options.arrows.to")
+    assert {k: drawn[k] for k in styled["to"]} == styled["to"]
+    assert 0 < len(view.js(pointed)) < len(view.data["edges"]) / 2, "only around the view"
     assert view.errors == []

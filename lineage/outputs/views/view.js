@@ -98,7 +98,7 @@
     e.color = copyStyle(style.color);
     e.width = style.width;
     e.dashes = style.dashes;
-    e.arrows = copyStyle(style.arrows);
+    if (!meta.large) e.arrows = copyStyle(style.arrows);  // a large view's come later
     if (e.change === 'new') e.width = (e.width || 1) * 2.5;
     if (e.change === 'unchanged') e.color.opacity = 0.35;
     if (e.curve) e.smooth = { enabled: true, type: 'curvedCW', roundness: 0.2 * e.curve };
@@ -143,7 +143,7 @@
   // A large view opens too far out for any label to be drawn, yet the network measures the
   // label of every node it draws (a third of the first frame at 20,000 nodes): its nodes get
   // their labels once the zoom shows labels, those in and around the view first (see
-  // labelsInView). The nodes still without theirs are kept here.
+  // detailsInView). The nodes still without theirs are kept here.
   var laterLabels = meta.large ? new Set() : null;
   var nodes = new vis.DataSet(data.nodes.map(function (n) {
     var item = drawn(n, NODE_FACTS);
@@ -153,7 +153,16 @@
     }
     return item;
   }));
-  var edges = new vis.DataSet(data.edges.map(function (e) { return drawn(e, EDGE_FACTS); }));
+  // So do its lines' arrowheads: at the zoom a large view opens at they are a pixel or two
+  // long, and the network works out every line's arrows when it builds it.
+  var laterArrows = meta.large ? new Set() : null;
+  function arrowsOf(e) {
+    return copyStyle(styleCache[e.rel + '|' + e.status].arrows);
+  }
+  var edges = new vis.DataSet(data.edges.map(function (e) {
+    if (laterArrows) laterArrows.add(e.id);
+    return drawn(e, EDGE_FACTS);
+  }));
   var years = meta.years || [null, null];
   var state = {
     types: new Set(data.legend.types.map(function (t) { return t.key; })),
@@ -351,34 +360,54 @@
   }
   if (DEFERRED) holdDrawing();
 
-  // Labels of a large view: after each frame drawn at a zoom where labels show (13 px drawn
-  // at 6 px or more, as vis-network's drawThreshold has it), the nodes in the view and half a
-  // view around it that have none get theirs, in one update and one more frame.
+  // Labels and arrowheads of a large view: after each frame drawn at a zoom where labels
+  // show (13 px drawn at 6 px or more, as vis-network's drawThreshold has it), the nodes in
+  // the view and half a view around it that have none get theirs; once an arrowhead (12
+  // canvas px for a lineage line) is 3 px or more on screen, so do the lines with an end
+  // there. One update and one more frame for each.
   var LABEL_SCALE = 0.95 * (options.nodes.scaling.label.drawThreshold - 1) /
                     options.nodes.font.size;
-  var labelCheck = null;
-  function labelsInView() {
-    labelCheck = null;
-    if (!laterLabels.size || network.getScale() < LABEL_SCALE) return;
+  var ARROW_SCALE = 0.25;
+  var detailCheck = null;
+  function detailsInView() {
+    detailCheck = null;
+    var scale = network.getScale();
+    var labels = laterLabels.size > 0 && scale >= LABEL_SCALE;
+    var arrows = laterArrows.size > 0 && scale >= ARROW_SCALE;
+    if (!labels && !arrows) return;
     var width = container.clientWidth, height = container.clientHeight;
     var from = network.DOMtoCanvas({ x: -width / 2, y: -height / 2 });
     var to = network.DOMtoCanvas({ x: 1.5 * width, y: 1.5 * height });
-    var batch = [];
-    laterLabels.forEach(function (id) {
-      var node = network.body.nodes[id];
-      if (node && node.x >= from.x && node.x <= to.x && node.y >= from.y && node.y <= to.y) {
-        batch.push({ id: id, label: labelOf(nodeRecord(id)) });
-      }
-    });
-    if (!batch.length) return;
-    batch.forEach(function (item) { laterLabels.delete(item.id); });
+    function near(node) {
+      return node && node.x >= from.x && node.x <= to.x && node.y >= from.y && node.y <= to.y;
+    }
+    var named = [], pointed = [];
+    if (labels) {
+      laterLabels.forEach(function (id) {
+        if (near(network.body.nodes[id])) named.push({ id: id, label: labelOf(nodeRecord(id)) });
+      });
+    }
+    if (arrows) {
+      laterArrows.forEach(function (id) {
+        var line = network.body.edges[id];
+        if (line && (near(line.from) || near(line.to))) {
+          pointed.push({ id: id, arrows: arrowsOf(edgeRecords.get(id)) });
+        }
+      });
+    }
+    if (!named.length && !pointed.length) return;
+    named.forEach(function (item) { laterLabels.delete(item.id); });
+    pointed.forEach(function (item) { laterArrows.delete(item.id); });
     holdDrawing();
-    nodes.update(batch);
+    if (named.length) nodes.update(named);
+    if (pointed.length) edges.update(pointed);
     releaseDrawing();
   }
-  if (laterLabels) {
+  if (meta.large) {
     network.on('afterDrawing', function () {
-      if (labelCheck === null && laterLabels.size) labelCheck = setTimeout(labelsInView, 0);
+      if (detailCheck === null && (laterLabels.size || laterArrows.size)) {
+        detailCheck = setTimeout(detailsInView, 0);
+      }
     });
   }
 
