@@ -364,7 +364,7 @@
   // show (13 px drawn at 6 px or more, as vis-network's drawThreshold has it), the nodes in
   // the view and half a view around it that have none get theirs; once an arrowhead (12
   // canvas px for a lineage line) is 3 px or more on screen, so do the lines with an end
-  // there. One update and one more frame for each.
+  // there. Both in one more frame.
   var LABEL_SCALE = 0.95 * (options.nodes.scaling.label.drawThreshold - 1) /
                     options.nodes.font.size;
   var ARROW_SCALE = 0.25;
