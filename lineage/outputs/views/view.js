@@ -436,7 +436,10 @@
     api.ready = true;
     api.readyAt = performance.now();
     document.body.setAttribute('data-ready', '1');
-    setTimeout(sayWhenNoCjkFont, 0);
+    // the font check waits for the page to be idle (a second at most): right after the
+    // first frame, the reader's first click or scroll comes first
+    if (window.requestIdleCallback) requestIdleCallback(sayWhenNoCjkFont, { timeout: 1000 });
+    else setTimeout(sayWhenNoCjkFont, 0);
   }
   if (meta.physics) {
     network.once('stabilizationIterationsDone', function () {
@@ -1458,9 +1461,9 @@
     return { cjk: ctx.measureText('国家工程技术研究中心').width,
              missing: ctx.measureText('\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379\u0378\u0379').width };
   };
-  // checked once the view is drawn: the first text drawn in the font stack costs some 30 ms
-  // (the faces are looked up), which the first frame of a large view (too far out for
-  // labels) need not wait for
+  // checked once the view is drawn (see markReady): the first text drawn in the font stack
+  // costs some 30 ms (the faces are looked up), which the first frame of a large view (too
+  // far out for labels) need not wait for
   function sayWhenNoCjkFont() {
     if (!cjkFontRenders()) {
       var notice = document.getElementById('font-notice');
