@@ -280,6 +280,24 @@ def stolen_text(share: float | None) -> str:
     return "-" if share is None else f"{share:.0%}"
 
 
+def core_speed(reps: int = 5) -> float:
+    """CPU seconds of one fixed pure-Python workload (dict updates, string building, a sort),
+    the median of `reps`. A virtual machine's cores do not run at one speed: on the machine
+    these figures come from, the same render has taken 1.9 s and 3.1 s ten minutes apart,
+    with no CPU reported stolen. Read beside a run's timings, it says how fast the cores
+    were when the run began and ended."""
+    times = []
+    for _ in range(reps):
+        started = time.process_time()
+        counts: dict[str, int] = {}
+        for i in range(200_000):
+            key = f"k{i % 997}"
+            counts[key] = counts.get(key, 0) + i
+        sorted(counts.items(), key=lambda item: (item[1], item[0]))
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
 # -- the pieces ----------------------------------------------------------------------------------
 
 class Bench:
@@ -808,6 +826,9 @@ def write_results(b: Bench, info: dict, started: float, loads: tuple[str, str], 
                 "networkx", "pyvis", "playwright", "chromium", "lineage"):
         lines.append(f"| {key} | {info.get(key)} |")
     lines.append(f"| load average (1, 5, 15 min) at start / end | {loads[0]} / {loads[1]} |")
+    if "speed" in info:
+        lines.append(f"| core speed (`core_speed`, lower is faster) at start / end | "
+                     f"{info['speed']} |")
     lines += ["", "## Targets", "", "| target | measured | goal | verdict |",
               "|---|---|---|---|"]
     lines += [f"| {a} | {m} | {g} | {v} |" for a, m, g, v in targets(b)]
@@ -982,6 +1003,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_start = load_average()
     info = machine()
+    start_speed = core_speed()
+    info["speed"] = f"{ms(start_speed)} / -"
     bench = Bench(args)
     say(f"lineage benchmarks: sizes {', '.join(size_label(s) for s in args.sizes)}; "
         f"work directory {bench.work}")
@@ -1013,6 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
         for target, measured, goal, result in targets(bench):
             say(f"  {target}: {measured} (goal: {goal}) -> {result}")
         output = Path(args.output)
+        info["speed"] = f"{ms(start_speed)} / {ms(core_speed())}"
         digest_end = machine()["lineage"]
         if digest_end != info["lineage"]:
             info["lineage"] += f"; **changed during the run**, at the end: {digest_end}"

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from run import (HERE, Bench, load_average, machine, ms, page_counts, replace_section, say,
-                 size_label, stolen_text)
+from run import (HERE, Bench, core_speed, load_average, machine, ms, page_counts,
+                 replace_section, say, size_label, stolen_text)
 
 SECTION = "## Views: the whole graph, generated and drawn (benchmarks/views.py)"
 #: Issue 18's targets, in seconds: (generation, ready and drawn), None where none is set.
@@ -47,10 +47,12 @@ def verdict(measured: float | None, target: float | None) -> str:
     return f"{measured / target:.2f}x of {target:g} s: {'met' if measured < target else 'missed'}"
 
 
-def section(rows: list[dict], info: dict, loads: tuple[str, str], note: str | None) -> str:
+def section(rows: list[dict], info: dict, loads: tuple[str, str], speeds: tuple[float, float],
+            note: str | None) -> str:
     lines = [SECTION, "",
              (f"On {info['cpu']}, {info['cores']} cores, Python {info['python']} (load average "
-              f"{loads[0]} at the start, {loads[1]} at the end). `Lineage.open(data=[file])"
+              f"{loads[0]} at the start, {loads[1]} at the end; core speed {ms(speeds[0])} at "
+              f"the start, {ms(speeds[1])} at the end). `Lineage.open(data=[file])"
               ".render()` of the whole synthetic graph (seed 1), in memory, median of the "
               "runs after a warm-up; Chromium as in section 5 (1400x900, fresh context per "
               "load, median of three loads after a warm-up)."), "",
@@ -66,7 +68,11 @@ def section(rows: list[dict], info: dict, loads: tuple[str, str], note: str | No
             f"| {stolen_text(r.get('stolen'))} |")
     lines += ["", "CPU stolen by the host: the share of the machine's CPU time, during the "
               "page loads, that a virtual machine's hypervisor gave to other guests (Linux's "
-              "/proc/stat); wall times swell with it."]
+              "/proc/stat); wall times swell with it. Core speed: the CPU time of run.py's "
+              "fixed Python workload (`core_speed`), read before and after the run; the "
+              "lower, the faster the cores ran. On a shared virtual machine it can change "
+              "within a minute, so two readings bracket a run rather than describe it; "
+              "`benchmarks/instructions.py` counts a render's work whatever the speed."]
     if note:
         lines += ["", f"Browser: {note}"]
     return "\n".join(lines) + "\n"
@@ -81,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from lineage import Lineage
 
-    info, start_load = machine(), load_average()
+    info, start_load, start_speed = machine(), load_average(), core_speed()
+    say(f"  core speed at the start: {ms(start_speed)} (run.py's core_speed; lower is faster)")
     with tempfile.TemporaryDirectory(prefix="lineage-views-") as tmp:
         bench = Bench(SimpleNamespace(quick=False, workdir=tmp, seed=1, chromium=args.chromium))
         pages = []
@@ -101,13 +108,15 @@ def main(argv: list[str] | None = None) -> int:
             gc.collect()
         bench.browser(pages)
     rows = [row for row, _ in pages]
+    end_speed = core_speed()
+    say(f"  core speed at the end: {ms(end_speed)}")
     for r in rows:
         gen_target, draw_target = TARGETS.get(r["size"], (None, None))
         say(f"  {size_label(r['size'])}: generation {verdict(r['generate'], gen_target)}; "
             f"drawn {ms(r.get('ready'))}, {verdict(r.get('ready'), draw_target)}")
     output = Path(args.output)
     replace_section(output, SECTION, section(rows, info, (start_load, load_average()),
-                                             bench.render_note))
+                                             (start_speed, end_speed), bench.render_note))
     say(f"wrote the views section of {output}")
     return 0
 
