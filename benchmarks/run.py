@@ -283,8 +283,8 @@ def stolen_text(share: float | None) -> str:
 def core_speed(reps: int = 5) -> float:
     """CPU seconds of one fixed pure-Python workload (dict updates, string building, a sort),
     the median of `reps`. A virtual machine's cores do not run at one speed: on the machine
-    these figures come from, the same render has taken 1.9 s and 3.1 s ten minutes apart,
-    with no CPU reported stolen. Read beside a run's timings, it says how fast the cores
+    these figures come from, the same render has taken 1.7 s and 3.5 s twelve minutes apart,
+    with almost no CPU reported stolen. Read beside a run's timings, it says how fast the cores
     were when the run began and ended."""
     times = []
     for _ in range(reps):
