@@ -44,8 +44,8 @@ COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def instructions(root: Path, graph: Path, extra: int, work: Path) -> int:
-    """Instructions executed by one driver process under callgrind."""
-    out = work / f"callgrind-{extra}.out"
+    """Instructions executed by one driver process under callgrind (its profile goes to work)."""
+    out = work / f"callgrind-{graph.stem}-{extra}.out"
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c",
          DRIVER, str(root), str(graph), str(extra)],
@@ -60,8 +60,7 @@ def instructions(root: Path, graph: Path, extra: int, work: Path) -> int:
 def render_instructions(root: Path, graph: Path, work: Path) -> int:
     """One warm render(): (open + 2 renders) - (open + 1 render), both processes at once."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        base, more = pool.map(lambda extra: instructions(root, graph, extra, work / str(extra)),
-                              (0, 1))
+        base, more = pool.map(lambda extra: instructions(root, graph, extra, work), (0, 1))
     return more - base
 
 
@@ -77,11 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lineage-instructions-") as tmp:
         bench = Bench(argparse.Namespace(quick=False, workdir=tmp, seed=1, chromium=""))
         for n in args.sizes:
-            graph = bench.graph(n)
-            work = Path(tmp) / size_label(n)
-            for extra in (0, 1):
-                (work / str(extra)).mkdir(parents=True)
-            count = render_instructions(root, graph, work)
+            count = render_instructions(root, bench.graph(n), Path(tmp))
             say(f"  {size_label(n)}: one warm render() of the whole graph, {count / 1e9:.3f} "
                 f"billion instructions (lineage from {root})")
     return 0
