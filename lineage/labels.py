@@ -14,16 +14,13 @@ from functools import lru_cache
 ENGLISH, CHINESE = "en", "zh"
 
 
-def language_of(label) -> str:
-    """The lower-cased language tag of a literal (rdflib Literal or PlainLiteral), or ''."""
-    return (getattr(label, "language", None) or "").lower()
-
-
 @lru_cache(maxsize=256)
-def _ranks(language: str) -> tuple[tuple[str, int], ...]:
-    """(name slot, rank) of each slot a label in this language may fill (often one)."""
+def _slots(language: str | None) -> tuple[tuple[str, int], ...]:
+    """(name slot, rank) of each slot a label with this language tag (any case, or None)
+    may fill (often one)."""
+    tag = (language or "").lower()
     return tuple((wanted, rank) for wanted in (ENGLISH, CHINESE)
-                 if (rank := _rank(language, wanted)) is not None)
+                 if (rank := _rank(tag, wanted)) is not None)
 
 
 def _rank(language: str, wanted: str) -> int | None:
@@ -40,23 +37,40 @@ class LabelChooser:
     """Collects labels node by node and keeps the best English and Chinese one of each."""
 
     def __init__(self) -> None:
-        self._best: dict[tuple[str, str], tuple[int, str]] = {}
+        self._best: dict[str, dict[str, tuple[int, str]]] = {ENGLISH: {}, CHINESE: {}}
 
     def add(self, node: str, label) -> None:
-        text = str(label)
-        for wanted, rank in _ranks(language_of(label)):
-            key = (node, wanted)
-            best = self._best.get(key)
-            if best is None or (rank, text) < best:
-                self._best[key] = (rank, text)
+        self.add_all([(node, label)])
+
+    def add_all(self, pairs: Iterable[tuple[str, object]], nodes=None) -> None:
+        """Add (node, label) pairs, only those of `nodes` when given (a whole graph's labels
+        come in one query: one loop, not a call per label)."""
+        best = self._best
+        for node, label in pairs:
+            if nodes is not None and node not in nodes:
+                continue
+            text = str(label)
+            for wanted, rank in _slots(getattr(label, "language", None)):
+                table = best[wanted]
+                current = table.get(node)
+                if current is None or (rank, text) < current:
+                    table[node] = (rank, text)
 
     def english(self, node: str) -> str | None:
-        best = self._best.get((node, ENGLISH))
+        best = self._best[ENGLISH].get(node)
         return best[1] if best else None
 
     def chinese(self, node: str) -> str | None:
-        best = self._best.get((node, CHINESE))
+        best = self._best[CHINESE].get(node)
         return best[1] if best else None
+
+    def english_names(self) -> dict[str, str]:
+        """Every node's English name."""
+        return {node: text for node, (_, text) in self._best[ENGLISH].items()}
+
+    def chinese_names(self) -> dict[str, str]:
+        """Every node's Chinese name."""
+        return {node: text for node, (_, text) in self._best[CHINESE].items()}
 
 
 def english_and_chinese(labels: Iterable) -> tuple[str | None, str | None]:

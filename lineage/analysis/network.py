@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -104,15 +105,55 @@ class EventRef:
         object.__setattr__(self, "pending", self.status in PENDING)
 
 
+@dataclass(frozen=True)
+class Membership:
+    """One membership as projected: member -> unit (organisation), its role, dates, sources."""
+
+    member: str
+    unit: str
+    iri: str
+    role: str  # prefixed, e.g. lin:SupportingUnit
+    start: DateValue | None
+    end: DateValue | None
+    sources: tuple[SourceRef, ...] = ()
+
+
 @dataclass
 class LineageNetwork:
-    """Institutions and their lineage hops (keyed by event) and, apart, their unit memberships."""
+    """Institutions and their lineage hops (keyed by event) and, apart, their unit memberships.
 
-    lineage: nx.MultiDiGraph
-    units: nx.MultiDiGraph
+    The projection is kept as plain lists and dicts (what the views and exports read in bulk);
+    `lineage` and `units` are the same as networkx graphs, built when first asked for
+    (traversal, paths), so an answer that only lists things never pays for them."""
+
+    info: dict[str, dict]  # node -> {"types", "established", "label_en"?, "label_zh"?}
+    lineage_nodes: list[str]  # the lineage graph's nodes, in the order it adds them
+    hops: list[tuple[str, str, EventRef]]  # (original, result, event), each once
+    memberships: list[Membership]  # each (member, unit, membership) once
     terminal_events: dict[str, list[EventRef]]  # institution -> events with no result (dissolutions)
     spans: dict = field(default_factory=dict)  # institution -> Lifespan, once asked for
     whole: WholeGraph | None = None  # the facts read, when the whole graph was projected
+
+    @cached_property
+    def lineage(self) -> nx.MultiDiGraph:
+        """Institutions and their hops, each hop an edge keyed by its event (data "event")."""
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from((n, self.info[n]) for n in self.lineage_nodes)
+        for original, result, event in self.hops:
+            graph.add_edge(original, result, key=event.iri, event=event)
+        return graph
+
+    @cached_property
+    def units(self) -> nx.MultiDiGraph:
+        """Memberships, member -> unit, keyed by membership (data role, start, end, sources)."""
+        graph = nx.MultiDiGraph()
+        for m in self.memberships:
+            for node in (m.member, m.unit):
+                if node not in graph:
+                    graph.add_node(node, **self.info[node])
+            graph.add_edge(m.member, m.unit, key=m.iri, role=m.role, start=m.start, end=m.end,
+                           sources=m.sources)
+        return graph
 
     def with_lifespans(self, store: Store) -> "LineageNetwork":
         """Attach the lifespan of every institution projected (see lineage.graph.existence),
@@ -120,16 +161,15 @@ class LineageNetwork:
         from ..graph.existence import lifespans, whole_graph_lifespans
         from ..model import Lifespan
 
-        nodes = set(self.lineage.nodes) | set(self.units.nodes)
         if self.whole is not None:
             found = whole_graph_lifespans(store, self.whole)
         else:
-            found = lifespans(store, nodes)
-        self.spans = {n: found.get(n) or Lifespan(n) for n in nodes}
+            found = lifespans(store, self.info)
+        self.spans = {n: found.get(n) or Lifespan(n) for n in self.info}
         return self
 
     def ref(self, iri: str) -> InstitutionRef:
-        data = self.lineage.nodes[iri] if iri in self.lineage else self.units.nodes.get(iri, {})
+        data = self.info.get(iri, {})
         return InstitutionRef(iri, data.get("label_en"), data.get("label_zh"),
                               tuple(data.get("types", ())))
 
@@ -154,7 +194,7 @@ def within(store: Store, root: str, depth: int) -> set[str]:
         if not frontier:
             break
         step = project(store, frontier, None, with_units=True)
-        frontier = (set(step.lineage.nodes) | set(step.units.nodes)) - seen
+        frontier = set(step.info) - seen
         seen |= frontier
     return seen
 
@@ -177,9 +217,8 @@ def project_whole(store: Store, with_units: bool = False) -> LineageNetwork:
     read once over the whole graph (lineage.graph.whole), and kept for the lifespans."""
     with paused_gc():
         whole = WholeGraph.read(store)
-        institutions = set(whole.institution_types)
-        lineage, units = nx.MultiDiGraph(), nx.MultiDiGraph()
-        lineage.add_nodes_from(sorted(institutions))
+        institutions = whole.institution_types
+        hops: list[tuple[str, str, EventRef]] = []
         terminal: dict[str, list[EventRef]] = defaultdict(list)
         for event, hop_type in _lineage_events(store, whole.events):
             ref = EventRef(event.iri, hop_type, event.date, event.status,
@@ -189,13 +228,24 @@ def project_whole(store: Store, with_units: bool = False) -> LineageNetwork:
                     terminal[original].append(ref)
                 for result in event.results:
                     if original in institutions or result in institutions:
-                        lineage.add_edge(original, result, key=event.iri, event=ref)
+                        hops.append((original, result, ref))
+        memberships = []
         if with_units:
-            _add_unit_rows(units, [r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
-                                   if r["member"] in institutions or r["unit"] in institutions],
-                           whole.cited)
-        _add_node_data(store, lineage, units, whole=whole)
-        return LineageNetwork(lineage, units, dict(terminal), whole=whole)
+            memberships = _memberships([r for r in store.select_plain(ALL_MEMBERSHIPS).bindings()
+                                        if r["member"] in institutions or r["unit"] in institutions],
+                                       whole.cited)
+        lineage_nodes = _lineage_nodes(sorted(institutions), hops)
+        info = _node_info(store, lineage_nodes, memberships, whole=whole)
+        return LineageNetwork(info, lineage_nodes, hops, memberships, dict(terminal), whole=whole)
+
+
+def _lineage_nodes(institutions: list[str], hops: list[tuple[str, str, EventRef]]) -> list[str]:
+    """The lineage graph's nodes: the institutions asked for, then the hops' other ends."""
+    nodes = dict.fromkeys(institutions)
+    for original, result, _ in hops:
+        nodes.setdefault(original)
+        nodes.setdefault(result)
+    return list(nodes)
 
 
 def _lineage_events(store: Store, events: dict[str, EventFacts]):
@@ -210,12 +260,10 @@ def _lineage_events(store: Store, events: dict[str, EventFacts]):
 
 def _project(store: Store, iris: list[str], direction: str | None,
              with_units: bool) -> LineageNetwork:
-    lineage, units = nx.MultiDiGraph(), nx.MultiDiGraph()
-    lineage.add_nodes_from(iris)
     hops = _hops(store, iris, direction)
-    events = {h["e"] for h in hops}
-    cites = citations(store, events)
+    cites = citations(store, {h["e"] for h in hops})
     terminal: dict[str, list[EventRef]] = defaultdict(list)
+    edges: dict[tuple[str, str, str], tuple[str, str, EventRef]] = {}
     for h in hops:
         event = EventRef(h["e"], h["type"], h.get("date"), h.get("status"),
                          tuple(cites.get(h["e"], ())), h.get("confidence"))
@@ -223,11 +271,11 @@ def _project(store: Store, iris: list[str], direction: str | None,
             if event not in terminal[h["o"]]:
                 terminal[h["o"]].append(event)
             continue
-        lineage.add_edge(h["o"], h["r"], key=h["e"], event=event)
-    if with_units:
-        _add_units(store, iris, units)
-    _add_node_data(store, lineage, units)
-    return LineageNetwork(lineage, units, dict(terminal))
+        edges[h["o"], h["r"], h["e"]] = (h["o"], h["r"], event)  # a later row wins, as in a graph
+    memberships = _units(store, iris) if with_units else []
+    lineage_nodes = _lineage_nodes(iris, list(edges.values()))
+    info = _node_info(store, lineage_nodes, memberships)
+    return LineageNetwork(info, lineage_nodes, list(edges.values()), memberships, dict(terminal))
 
 
 def founding_types(store: Store) -> set[str]:
@@ -270,28 +318,36 @@ def _unique_hops(rows: list[dict]) -> list[dict]:
     return hops
 
 
-def _add_units(store: Store, iris: list[str], units: nx.MultiDiGraph) -> None:
+def _units(store: Store, iris: list[str]) -> list[Membership]:
     rows = [r for chunk in _chunks(iris) for r in
             store.select_plain(_UNITS.format(values=_values(chunk))).bindings()]
-    _add_unit_rows(units, rows, citations(store, {str(r["m"]) for r in rows}))
+    return _memberships(rows, citations(store, {str(r["m"]) for r in rows}))
 
 
-def _add_unit_rows(units: nx.MultiDiGraph, rows: list[dict], cited: dict) -> None:
+def _memberships(rows: list[dict], cited: dict) -> list[Membership]:
+    """Memberships from rows of ALL_MEMBERSHIPS or _UNITS, each (member, unit, membership)
+    once (of two rows for one, the later wins)."""
+    found: dict[tuple[str, str, str], Membership] = {}
     for r in rows:
-        units.add_edge(str(r["member"]), str(r["unit"]), key=str(r["m"]),
-                       role=shorten(str(r["role"])), start=DateValue.from_literal(r.get("from")),
-                       end=DateValue.from_literal(r.get("until")),
-                       sources=tuple(cited.get(str(r["m"]), ())))
+        member, unit, iri = str(r["member"]), str(r["unit"]), str(r["m"])
+        found[member, unit, iri] = Membership(
+            member, unit, iri, shorten(str(r["role"])), DateValue.from_literal(r.get("from")),
+            DateValue.from_literal(r.get("until")), tuple(cited.get(iri, ())))
+    return list(found.values())
 
 
-def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: WholeGraph | None = None) -> None:
+def _node_info(store: Store, lineage_nodes: list[str], memberships: list[Membership],
+               whole: WholeGraph | None = None) -> dict[str, dict]:
     """Each node's most specific institution types, chosen English and Chinese labels and
     (earliest) date of establishment."""
-    nodes = {n for g in graphs for n in g.nodes}
+    nodes = dict.fromkeys(lineage_nodes)
+    for m in memberships:
+        nodes.setdefault(m.member)
+        nodes.setdefault(m.unit)
     if whole is not None:
         types = whole.institution_types
         established_pairs = whole.established
-        labels = [r for r in store.select_plain(_ALL_LABELS).rows if r[0] in nodes]
+        labels = store.select_plain(_ALL_LABELS).rows
     else:
         facts = {kind: _node_facts(store, kind, nodes) for kind in _NODE_FACTS}
         types = defaultdict(set)
@@ -305,16 +361,17 @@ def _add_node_data(store: Store, *graphs: nx.MultiDiGraph, whole: WholeGraph | N
         if date is not None and (i not in established or date.lexical < established[i].lexical):
             established[i] = date
     chosen = LabelChooser()
-    for i, label in labels:
-        chosen.add(i, label)
+    chosen.add_all(labels, nodes)
     specific = _most_specific_memo(supers)
-    for g in graphs:
-        for n, data in g.nodes(data=True):
-            data["types"], data["established"] = specific(types.get(n, ())), established.get(n)
-            if english := chosen.english(n):
-                data["label_en"] = english
-            if chinese := chosen.chinese(n):
-                data["label_zh"] = chinese
+    english, chinese = chosen.english_names(), chosen.chinese_names()
+    info = {}
+    for n in nodes:
+        data = info[n] = {"types": specific(types.get(n, ())), "established": established.get(n)}
+        if n in english:
+            data["label_en"] = english[n]
+        if n in chinese:
+            data["label_zh"] = chinese[n]
+    return info
 
 
 def _most_specific_memo(supers: dict[str, frozenset[str]]):

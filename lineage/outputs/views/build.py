@@ -18,8 +18,8 @@ from ...dates import not_after
 from ...graph.existence import ended_by, membership_began_by, started_by
 from ...model import DateValue, InstitutionRef, SourceRef
 from ...namespaces import shorten
-from ...analysis.network import (DOWN, UP, EventRef, LineageNetwork, project, project_whole,
-                                  reach, within)
+from ...analysis.network import (DOWN, UP, EventRef, LineageNetwork, Membership, project,
+                                  project_whole, reach, within)
 from ...graph.sources import chunks, citations, values
 from ...store.local import Store
 from . import layout as layouts
@@ -53,17 +53,8 @@ class Hop:
     event: EventRef
 
 
-@dataclass(frozen=True)
-class Link:
-    """A drawn membership edge: member -> unit (organisation), with its role and dates."""
-
-    member: str
-    unit: str
-    iri: str
-    role: str
-    start: DateValue | None
-    end: DateValue | None
-    sources: tuple[SourceRef, ...]
+#: A drawn membership edge: member -> unit (organisation), with its role and dates.
+Link = Membership
 
 
 @dataclass
@@ -103,18 +94,17 @@ class View:
 # -- choosing what to draw -------------------------------------------------------------------
 
 def _hops(net: LineageNetwork) -> list[Hop]:
-    return [Hop(u, v, e) for u, v, e in net.lineage.edges(data="event")]
+    return [Hop(u, v, e) for u, v, e in net.hops]
 
 
 def _links(net: LineageNetwork) -> list[Link]:
-    return [Link(m, u, key, d["role"], d.get("start"), d.get("end"), d.get("sources", ()))
-            for m, u, key, d in net.units.edges(keys=True, data=True)]
+    return list(net.memberships)
 
 
 def whole(store: Store) -> Selection:
     """Every institution, every lineage hop and every membership."""
     net = project_whole(store, with_units=True)
-    nodes = set(net.lineage.nodes) | set(net.units.nodes)
+    nodes = set(net.info)
     return Selection(net, nodes, _hops(net), _links(net),
                      projected=set(net.whole.institution_types), whole=True)
 
@@ -229,12 +219,6 @@ def with_party_details(store: Store, selection: Selection) -> Selection:
 
 # -- node and edge lists ------------------------------------------------------------------
 
-def _attrs(net: LineageNetwork, iri: str) -> dict:
-    if iri in net.lineage:
-        return net.lineage.nodes[iri]
-    return net.units.nodes[iri] if iri in net.units else {}
-
-
 def _year(value: DateValue | None) -> int | None:
     if value is None:
         return None
@@ -327,8 +311,7 @@ class _Tables:
     def party(self, iri: str) -> int | str:
         if iri in self.node_ids:
             return self.node_ids[iri]
-        known = iri in self.net.lineage or iri in self.net.units
-        return self.net.ref(iri).both_labels() if known else shorten(iri)
+        return self.net.ref(iri).both_labels() if iri in self.net.info else shorten(iri)
 
     def event_id(self, event: EventRef, originals: list[str], results: list[str]) -> int:
         key = "event " + event.iri
@@ -352,10 +335,6 @@ class _Tables:
         if key not in self._index:
             self._index[key] = self._add_unit(link)
         return self._index[key]
-
-    def known_unit_id(self, iri: str) -> int | None:
-        """The table index of a membership already in the table, else None."""
-        return self._index.get("unit " + iri)
 
     def _add_unit(self, link: Link) -> int:
         style = styles.role_style(link.role)
@@ -383,7 +362,7 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
                 for n, events in net.terminal_events.items() if n in node_ids}
     extras = _extras(store, net, order, [h.event.iri for h in hops] + [k.iri for k in links]
                      + [e.iri for es in terminal.values() for e in es]
-                     + [key for _, _, key in net.units.edges(keys=True)], selection.whole)
+                     + [m.iri for m in net.memberships], selection.whole)
     tables = _Tables(net, node_ids, extras)
     edges = _edges(hops, links, node_ids, tables)
     nodes = _nodes(order, net, tables, selection.root, terminal, as_of_date)
@@ -540,13 +519,6 @@ def _put_time_facts(node: dict, span, as_of_date: str | None) -> None:
             node["ended"] = True
 
 
-def _node_attributes(net: LineageNetwork) -> dict[str, dict]:
-    """Each projected node's attributes (labels, types, established), lineage graph first."""
-    found = dict(net.units.nodes(data=True))
-    found.update(net.lineage.nodes(data=True))
-    return found
-
-
 def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
            terminal: dict[str, list[EventRef]],
            as_of_date: str | None = None) -> list[dict]:
@@ -554,14 +526,11 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
     their memberships, events and sources."""
     units_of: dict[str, list[int]] = defaultdict(list)
     # in IRI order: table indexes must not depend on the order the store returned rows in
-    for m, u, key, d in sorted(net.units.edges(keys=True, data=True), key=lambda e: e[2]):
-        if m in tables.node_ids or u in tables.node_ids:
-            ref = tables.known_unit_id(key)
-            if ref is None:
-                ref = tables.unit_id(Link(m, u, key, d["role"], d.get("start"), d.get("end"),
-                                          d.get("sources", ())))
-            units_of[m].append(ref)
-            units_of[u].append(ref)
+    for link in sorted(net.memberships, key=lambda k: (k.iri, k.member, k.unit)):
+        if link.member in tables.node_ids or link.unit in tables.node_ids:
+            ref = tables.unit_id(link)
+            units_of[link.member].append(ref)
+            units_of[link.unit].append(ref)
     events_of: dict[str, list[int]] = defaultdict(list)
     for i, event in enumerate(tables.events):
         for party in (*event.get("originals", ()), *event.get("results", ())):
@@ -570,7 +539,7 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
     for iri in sorted(terminal):  # dissolutions: events with no result
         for e in terminal[iri]:
             events_of[iri].append(tables.event_id(e, [iri], []))
-    attributes, extras, spans = _node_attributes(net), tables.extras, net.spans
+    attributes, extras, spans = net.info, tables.extras, net.spans
     nodes = []
     for iri in order:
         attrs = attributes.get(iri, {})
