@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from ..model import DateValue, SourceRef
@@ -72,16 +71,19 @@ def all_citations(store: Store) -> dict[str, list[SourceRef]]:
 
 def _cited(store: Store, pairs: list[tuple]) -> dict[str, list[SourceRef]]:
     """Each node's sources (nodes in IRI order; sources by date, title, then IRI)."""
-    by_node: dict[str, set[str]] = defaultdict(set)
+    by_node: dict[str, list[str]] = {}
     for node, source in pairs:
-        by_node[node].add(source)
+        if node in by_node:
+            by_node[node].append(source)
+        else:
+            by_node[node] = [source]
     refs = source_refs(store, {s for sources in by_node.values() for s in sources})
     cited: dict[str, list[SourceRef]] = {}
     for node in sorted(by_node):
         sources = by_node[node]
-        if len(sources) == 1:
-            cited[node] = [refs[next(iter(sources))]]
+        if len(sources) == 1:  # most nodes: nothing to order
+            cited[node] = [refs[sources[0]]]
         else:
-            cited[node] = sorted((refs[s] for s in sorted(sources)),
+            cited[node] = sorted((refs[s] for s in sorted(set(sources))),
                                  key=lambda s: (str(s.date or ""), s.title))
     return cited

@@ -220,9 +220,13 @@ def with_party_details(store: Store, selection: Selection) -> Selection:
 # -- node and edge lists ------------------------------------------------------------------
 
 def _year(value: DateValue | None) -> int | None:
-    if value is None:
-        return None
-    text = value.lexical[:4]
+    return None if value is None else _year_of(value.lexical)
+
+
+@lru_cache(maxsize=4096)
+def _year_of(lexical: str) -> int | None:
+    """The year of a date, when it starts with one (a whole graph has a few hundred dates)."""
+    text = lexical[:4]
     return int(text) if len(text) == 4 and text.isdigit() else None
 
 
@@ -288,25 +292,27 @@ class _Tables:
         self.sources: list[dict] = []
         self.events: list[dict] = []
         self.units: list[dict] = []
-        self._index: dict[str, int] = {}
+        self._event_index: dict[str, int] = {}
+        self._unit_index: dict[str, int] = {}
         self._source_index: dict[str, int] = {}
 
     def source_ids(self, refs) -> list[int]:
+        """The table indexes of these sources, each once, in order."""
         if not refs:
             return []
-        found = []
-        for ref in refs:
-            key = ref.iri
-            if key not in self._source_index:
-                self._source_index[key] = len(self.sources)
-                self.sources.append(_compact({
-                    "iri": ref.iri, "title": ref.title, "publisher": ref.publisher,
-                    "date": _date(ref.date), "url": safe_url(ref.url), "via": ref.cited_via,
-                    "descriptive": ref.title_is_descriptive,
-                    "confidence": styles.confidence_label(ref.confidence),
-                }))
-            found.append(self._source_index[key])
+        index = self._source_index
+        found = [index[ref.iri] if ref.iri in index else self._add_source(ref) for ref in refs]
         return list(dict.fromkeys(found)) if len(found) > 1 else found
+
+    def _add_source(self, ref: SourceRef) -> int:
+        self._source_index[ref.iri] = len(self.sources)
+        self.sources.append(_compact({
+            "iri": ref.iri, "title": ref.title, "publisher": ref.publisher,
+            "date": _date(ref.date), "url": safe_url(ref.url), "via": ref.cited_via,
+            "descriptive": ref.title_is_descriptive,
+            "confidence": styles.confidence_label(ref.confidence),
+        }))
+        return len(self.sources) - 1
 
     def party(self, iri: str) -> int | str:
         if iri in self.node_ids:
@@ -314,37 +320,42 @@ class _Tables:
         return self.net.ref(iri).both_labels() if iri in self.net.info else shorten(iri)
 
     def event_id(self, event: EventRef, originals: list[str], results: list[str]) -> int:
-        key = "event " + event.iri
-        if key not in self._index:
-            style = styles.event_style(event.event_type)
-            self._index[key] = len(self.events)
-            self.events.append(_compact({
-                "iri": event.iri, "date": _date(event.date),
-                "type": style.label if style.key == event.event_type else event.event_type,
-                "status": styles.STATUS_LABELS.get(event.status or "", "not given"),
-                "group": styles.status_style(event.status).key, "pending": event.pending,
-                "confidence": styles.confidence_label(event.confidence), "comments": self.extras.comments.get(event.iri),
-                "originals": [self.party(i) for i in originals],
-                "results": [self.party(i) for i in results],
-                "sources": self.source_ids(event.sources),
-            }))
-        return self._index[key]
+        found = self._event_index.get(event.iri)
+        if found is None:
+            found = self._event_index[event.iri] = self._add_event(event, originals, results)
+        return found
+
+    def _add_event(self, event: EventRef, originals: list[str], results: list[str]) -> int:
+        style = styles.event_style(event.event_type)
+        record = {"iri": event.iri}  # keys in a fixed order, empty ones left out
+        _put(record, "date", _date(event.date))
+        record["type"] = style.label if style.key == event.event_type else event.event_type
+        record["status"] = styles.STATUS_LABELS.get(event.status or "", "not given")
+        record["group"] = styles.status_style(event.status).key
+        _put(record, "pending", event.pending)
+        _put(record, "confidence", styles.confidence_label(event.confidence))
+        _put(record, "comments", self.extras.comments.get(event.iri))
+        _put(record, "originals", [self.party(i) for i in originals])
+        _put(record, "results", [self.party(i) for i in results])
+        _put(record, "sources", self.source_ids(event.sources))
+        self.events.append(record)
+        return len(self.events) - 1
 
     def unit_id(self, link: Link) -> int:
-        key = "unit " + link.iri
-        if key not in self._index:
-            self._index[key] = self._add_unit(link)
-        return self._index[key]
+        found = self._unit_index.get(link.iri)
+        if found is None:
+            found = self._unit_index[link.iri] = self._add_unit(link)
+        return found
 
     def _add_unit(self, link: Link) -> int:
         style = styles.role_style(link.role)
-        self.units.append(_compact({
-            "iri": link.iri, "role": style.label if style.key == link.role else link.role,
-            "member": self.party(link.member), "unit": self.party(link.unit),
-            "from": _date(link.start), "until": _date(link.end),
-            "comments": self.extras.comments.get(link.iri),
-            "sources": self.source_ids(link.sources),
-        }))
+        record = {"iri": link.iri, "role": style.label if style.key == link.role else link.role,
+                  "member": self.party(link.member), "unit": self.party(link.unit)}
+        _put(record, "from", _date(link.start))
+        _put(record, "until", _date(link.end))
+        _put(record, "comments", self.extras.comments.get(link.iri))
+        _put(record, "sources", self.source_ids(link.sources))
+        self.units.append(record)
         return len(self.units) - 1
 
 
@@ -503,17 +514,19 @@ def _put_time_facts(node: dict, span, as_of_date: str | None) -> None:
     """A node's start, end and known-by dates by the existence rule; `year` (its start's)
     places it on the timeline and in the years filter, `undated` puts it in its own group.
     Empty ones are left out."""
-    start = span.start if span else None
-    end = span.end if span else None
+    if span is None:
+        node["undated"] = True
+        return
+    start, end = span.start, span.end
     if start is not None:
-        _put(node, "year", _year(start.date))
+        _put(node, "year", _year_of(start.date.lexical))
         node["start"] = _dated(start)
     else:
         node["undated"] = True
-        if span is not None and span.known_by is not None:
+        if span.known_by is not None:
             node["knownBy"] = _dated(span.known_by)
     if end is not None:
-        _put(node, "endYear", _year(end.date))
+        _put(node, "endYear", _year_of(end.date.lexical))
         node["end"] = _dated(end)
         if as_of_date is not None and ended_by(span, as_of_date):
             node["ended"] = True
@@ -524,42 +537,49 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
            as_of_date: str | None = None) -> list[dict]:
     """Nodes with their labels, type group, dates by the existence rule and the indexes of
     their memberships, events and sources."""
+    node_ids = tables.node_ids
     units_of: dict[str, list[int]] = defaultdict(list)
     # in IRI order: table indexes must not depend on the order the store returned rows in
     for link in sorted(net.memberships, key=lambda k: (k.iri, k.member, k.unit)):
-        if link.member in tables.node_ids or link.unit in tables.node_ids:
+        if link.member in node_ids or link.unit in node_ids:
             ref = tables.unit_id(link)
             units_of[link.member].append(ref)
             units_of[link.unit].append(ref)
     events_of: dict[str, list[int]] = defaultdict(list)
     for i, event in enumerate(tables.events):
         for party in (*event.get("originals", ()), *event.get("results", ())):
-            if isinstance(party, int):
+            if type(party) is int:  # a drawn node, not a name
                 events_of[order[party]].append(i)
     for iri in sorted(terminal):  # dissolutions: events with no result
         for e in terminal[iri]:
             events_of[iri].append(tables.event_id(e, [iri], []))
-    attributes, extras, spans = net.info, tables.extras, net.spans
+    info, spans, extras = net.info, net.spans, tables.extras
+    alt_labels, comments, cited = extras.alt_labels, extras.comments, extras.sources
     nodes = []
     for iri in order:
-        attrs = attributes.get(iri, {})
-        node = {"id": tables.node_ids[iri],
-                "group": styles.type_style(tuple(attrs.get("types", ()))).key, "iri": iri}
-        _put(node, "en", attrs.get("label_en"))
-        _put(node, "zh", attrs.get("label_zh"))
-        _put(node, "alt", extras.alt_labels.get(iri))
+        facts = info.get(iri, _NO_FACTS)
+        node = {"id": node_ids[iri], "group": styles.type_style(facts.get("types", ())).key,
+                "iri": iri}
+        _put(node, "en", facts.get("label_en"))
+        _put(node, "zh", facts.get("label_zh"))
+        _put(node, "alt", alt_labels.get(iri))
         _put_time_facts(node, spans.get(iri), as_of_date)
-        _put(node, "established", _date(attrs.get("established")))
+        _put(node, "established", _date(facts.get("established")))
         if iri in units_of:
             node["units"] = sorted(set(units_of[iri]))
         if iri in events_of:
             node["events"] = list(dict.fromkeys(events_of[iri]))
-        _put(node, "comments", extras.comments.get(iri))
-        _put(node, "sources", tables.source_ids(extras.sources.get(iri, ())))
+        _put(node, "comments", comments.get(iri))
+        if iri in cited:
+            _put(node, "sources", tables.source_ids(cited[iri]))
         if iri == root:
             node["root"] = True
         nodes.append(node)
     return nodes
+
+
+#: The facts of a node the projection knows nothing about.
+_NO_FACTS: dict = {}
 
 
 def _place(layout: str, nodes: list[dict], edges: list[dict]) -> layouts.Placement:
