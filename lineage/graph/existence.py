@@ -160,17 +160,24 @@ def _events_of(parties: list[dict], kinds: dict[str, str]) -> dict[str, dict]:
 
 def _spans(by_event: dict[str, dict], established: list[tuple[str, DateValue | None]]
            ) -> dict[str, Lifespan]:
-    """Apply the rule: own date, else settled resulting event, else earliest."""
+    """Apply the rule: own date, else settled resulting event, else earliest.
+
+    Candidates are plain tuples, the fields of a DatedBy; only the dates a lifespan keeps
+    become DatedBy objects (a whole graph weighs some fifty thousand candidates)."""
     starts, ends, earliest, known = {}, {}, {}, {}
     for iri, event in sorted(by_event.items()):
         _consider(iri, event, starts, ends, earliest, known)
     own = {}
     for node, date in established:
         if date is not None:
-            _keep_earliest(own, node, DatedBy(date, "established"))
+            _keep_earliest(own, node, (date, "established", None, None, None))
     found = set(own) | set(starts) | set(earliest) | set(ends) | set(known)
-    return {i: Lifespan(i, own.get(i) or starts.get(i) or earliest.get(i), ends.get(i),
-                        known.get(i)) for i in found}
+    return {i: Lifespan(i, _dated_by(own.get(i) or starts.get(i) or earliest.get(i)),
+                        _dated_by(ends.get(i)), _dated_by(known.get(i))) for i in found}
+
+
+def _dated_by(candidate: tuple | None) -> DatedBy | None:
+    return None if candidate is None else DatedBy(*candidate)
 
 
 def _consider(iri: str, event: dict, starts: dict, ends: dict, earliest: dict,
@@ -184,21 +191,22 @@ def _consider(iri: str, event: dict, starts: dict, ends: dict, earliest: dict,
     if kind in FOUNDING and not results:  # establishes its originals
         results, originals = originals, set()
     for result in results:
-        _keep_earliest(earliest, result, DatedBy(date, "earliest", iri, kind, status))
+        _keep_earliest(earliest, result, (date, "earliest", iri, kind, status))
         if settled and kind in STARTING:
-            _keep_earliest(starts, result, DatedBy(date, "result", iri, kind, status))
+            _keep_earliest(starts, result, (date, "result", iri, kind, status))
     for original in originals:
         if kind not in FOUNDING:
-            _keep_earliest(known, original, DatedBy(date, "known", iri, kind, status))
+            _keep_earliest(known, original, (date, "known", iri, kind, status))
         if settled and kind in ENDING:
-            _keep_earliest(ends, original, DatedBy(date, "ending", iri, kind, status))
+            _keep_earliest(ends, original, (date, "ending", iri, kind, status))
 
 
-def _keep_earliest(table: dict, iri: str, candidate: DatedBy) -> None:
-    """Keep the earlier of two dates (a coarser date sorts before the finer ones it covers)."""
+def _keep_earliest(table: dict, iri: str, candidate: tuple) -> None:
+    """Keep the earlier of two candidates (date, basis, event, ...): a coarser date sorts
+    before the finer ones it covers, and of two on one date the first event by IRI wins."""
     current = table.get(iri)
-    if current is None or (candidate.date.lexical, candidate.event or "") < (
-            current.date.lexical, current.event or ""):
+    if current is None or (candidate[0].lexical, candidate[2] or "") < (
+            current[0].lexical, current[2] or ""):
         table[iri] = candidate
 
 

@@ -54,7 +54,9 @@ def components(nodes: Iterable[Node], edges: Iterable[tuple[Node, Node]]) -> lis
     seen: set[Node] = set()
     found = []
     for start in order:
-        if start not in seen:
+        if start not in adjacency:  # isolated: a component of its own, nothing to walk
+            found.append(Component([start], {start: 0}))
+        elif start not in seen:
             members = _flood(start, adjacency, seen)
             hub = max(members, key=lambda n: len(adjacency[n]))
             found.append(_breadth_first(hub, adjacency))
@@ -89,6 +91,8 @@ def _breadth_first(hub: Node, adjacency) -> Component:
 
 def _component_rows(component: Component) -> list[list[Node]]:
     """Layers of a component as rows, long layers wrapped so the block stays roughly square."""
+    if len(component.order) == 1:
+        return [[component.order[0]]]
     cap = max(4, math.ceil(math.sqrt(len(component.order)) * 1.6))
     layers: dict[int, list[Node]] = defaultdict(list)
     for node in component.order:
