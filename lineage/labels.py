@@ -49,7 +49,9 @@ class LabelChooser:
         for node, label in pairs:
             if nodes is not None and node not in nodes:
                 continue
-            text = str(label)
+            text = getattr(label, "lexical", None)  # a store's PlainLiteral, read directly
+            if text is None:
+                text = str(label)
             for wanted, rank in _slots(getattr(label, "language", None)):
                 table = best[wanted]
                 current = table.get(node)

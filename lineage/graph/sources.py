@@ -70,7 +70,7 @@ def all_citations(store: Store) -> dict[str, list[SourceRef]]:
 
 
 def _cited(store: Store, pairs: list[tuple]) -> dict[str, list[SourceRef]]:
-    """Each node's sources (nodes in IRI order; sources by date, title, then IRI)."""
+    """Each node's sources (by date, title, then IRI); read by node, so in no node order."""
     by_node: dict[str, list[str]] = {}
     for node, source in pairs:
         if node in by_node:
@@ -79,8 +79,7 @@ def _cited(store: Store, pairs: list[tuple]) -> dict[str, list[SourceRef]]:
             by_node[node] = [source]
     refs = source_refs(store, {s for sources in by_node.values() for s in sources})
     cited: dict[str, list[SourceRef]] = {}
-    for node in sorted(by_node):
-        sources = by_node[node]
+    for node, sources in by_node.items():
         if len(sources) == 1:  # most nodes: nothing to order
             cited[node] = [refs[sources[0]]]
         else:

@@ -98,9 +98,11 @@ def _first_values(events: dict[str, EventFacts], rows: list[tuple], slot: str, c
     (validation reports the second)."""
     chosen: dict[str, str] = {}
     for e, value in rows:
-        if e in events and (e not in chosen or str(value) < chosen[e]):
-            chosen[e] = str(value)
-            setattr(events[e], slot, convert(value))
+        if e in events:
+            text = str(value)
+            if e not in chosen or text < chosen[e]:
+                chosen[e] = text
+                setattr(events[e], slot, convert(value))
 
 
 def read_established(store: Store) -> list[tuple[str, DateValue]]:

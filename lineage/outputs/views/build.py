@@ -560,16 +560,22 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
         facts = info.get(iri, _NO_FACTS)
         node = {"id": node_ids[iri], "group": styles.type_style(facts.get("types", ())).key,
                 "iri": iri}
-        _put(node, "en", facts.get("label_en"))
-        _put(node, "zh", facts.get("label_zh"))
-        _put(node, "alt", alt_labels.get(iri))
+        # labels are strings and the tables hold no empty lists: None is all _put would drop
+        if "label_en" in facts:
+            node["en"] = facts["label_en"]
+        if "label_zh" in facts:
+            node["zh"] = facts["label_zh"]
+        if iri in alt_labels:
+            node["alt"] = alt_labels[iri]
         _put_time_facts(node, spans.get(iri), as_of_date)
-        _put(node, "established", _date(facts.get("established")))
+        if facts.get("established") is not None:
+            node["established"] = _date(facts["established"])
         if iri in units_of:
             node["units"] = sorted(set(units_of[iri]))
         if iri in events_of:
             node["events"] = list(dict.fromkeys(events_of[iri]))
-        _put(node, "comments", comments.get(iri))
+        if iri in comments:
+            node["comments"] = comments[iri]
         if iri in cited:
             _put(node, "sources", tables.source_ids(cited[iri]))
         if iri == root:
