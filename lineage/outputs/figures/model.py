@@ -165,7 +165,7 @@ def plan(store: Store, root: InstitutionRef | None = None, focus: InstitutionRef
 def _lineage_part(store: Store) -> views.Selection:
     """Every institution that takes part in a lineage hop or a dissolution."""
     net = project_whole(store)
-    hops = [views.Hop(u, v, e) for u, v, e in net.hops]
+    hops = list(map(views.Hop._make, net.hops))
     nodes = {n for h in hops for n in (h.source, h.target)} | set(net.terminal_events)
     return views.Selection(net, nodes, hops, [], title="lineage events in the graph",
                            projected=set(net.lineage_nodes), whole=True)

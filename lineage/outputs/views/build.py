@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -44,9 +45,9 @@ SELECT ?n ?kind ?o WHERE {{
 }}"""
 
 
-@dataclass(frozen=True)
-class Hop:
-    """A drawn lineage edge: one original -> one result of an event."""
+class Hop(NamedTuple):
+    """A drawn lineage edge: one original -> one result of an event (a named tuple: the
+    projection's hops are these three, and a whole graph has tens of thousands)."""
 
     source: str
     target: str
@@ -94,7 +95,7 @@ class View:
 # -- choosing what to draw -------------------------------------------------------------------
 
 def _hops(net: LineageNetwork) -> list[Hop]:
-    return [Hop(u, v, e) for u, v, e in net.hops]
+    return list(map(Hop._make, net.hops))
 
 
 def _links(net: LineageNetwork) -> list[Link]:
@@ -365,8 +366,7 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     net = with_lifespans(store, selection).net
     order = sorted(selection.nodes)
     node_ids = {iri: i for i, iri in enumerate(order)}
-    hops = sorted(selection.hops, key=lambda h: (str(h.event.date or ""), h.event.iri,
-                                                 h.source, h.target))
+    hops = sorted(selection.hops, key=_hop_order)
     links = sorted(selection.links, key=lambda k: (k.iri, k.member, k.unit))
     terminal = {n: [e for e in events if as_of_date is None or e.date is None
                     or not_after(e.date.lexical, as_of_date)]
@@ -407,6 +407,12 @@ def build(store: Store, selection: Selection, layout: str = FORCE,
     }
     return View(meta, nodes, edges, tables.events, tables.units, tables.sources, legend,
                 styles.vis_groups())
+
+
+def _hop_order(hop: Hop) -> tuple:
+    """Hops by date (undated first), event, then ends."""
+    date = hop.event.date
+    return (date.lexical if date is not None else "", hop.event.iri, hop.source, hop.target)
 
 
 def _mark_overview(nodes: list[dict], edges: list[dict]) -> None:
