@@ -7,17 +7,18 @@ import inspect
 
 import pytest
 
+from lineage.analysis.network import EventRef, Membership
 from lineage.model import DatedBy, DateValue, Lifespan
 
 YEAR = DateValue("2020", "year")
 
 
-@pytest.mark.parametrize("cls", [DatedBy, Lifespan])
+@pytest.mark.parametrize("cls", [DatedBy, Lifespan, EventRef, Membership])
 def test_hand_written_inits_take_exactly_the_fields_with_their_defaults(cls):
-    """DatedBy and Lifespan build their instances in one step (speed); their __init__ must
-    still be the one the dataclass would generate."""
+    """These frozen dataclasses build their instances in one step (speed); each __init__
+    must still take what the generated one would."""
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    fields = dataclasses.fields(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.init]
     assert [p.name for p in params] == [f.name for f in fields]
     assert [p.default for p in params] == [
         inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields]
@@ -35,3 +36,13 @@ def test_hand_built_instances_stay_frozen_hashable_and_equal_by_value():
         start.basis = "known"
     with pytest.raises(dataclasses.FrozenInstanceError):
         span.end = start
+
+
+def test_an_event_is_pending_by_its_status_and_stays_frozen():
+    planned = EventRef("https://example.org/e", "lin:Conversion", YEAR, "lin:Planned")
+    approved = dataclasses.replace(planned, status="lin:Approved")
+    assert (planned.pending, approved.pending) == (True, False)
+    assert planned == EventRef("https://example.org/e", "lin:Conversion", YEAR, "lin:Planned")
+    assert planned.sources == () and planned.confidence is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        planned.status = "lin:Approved"

@@ -101,8 +101,13 @@ class EventRef:
     confidence: str | None = None
     pending: bool = field(init=False)  # Planned, Applied or InProgress: not a settled succession
 
-    def __post_init__(self):
-        object.__setattr__(self, "pending", self.status in PENDING)
+    def __init__(self, iri: str, event_type: str, date: DateValue | None, status: str | None,
+                 sources: tuple[SourceRef, ...] = (), confidence: str | None = None):
+        # the generated frozen __init__ sets each field with a call of its own; a whole graph
+        # has ten thousand events, so all at once (see lineage.model.DatedBy)
+        object.__setattr__(self, "__dict__", {
+            "iri": iri, "event_type": event_type, "date": date, "status": status,
+            "sources": sources, "confidence": confidence, "pending": status in PENDING})
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ class Membership:
     start: DateValue | None
     end: DateValue | None
     sources: tuple[SourceRef, ...] = ()
+
+    def __init__(self, member: str, unit: str, iri: str, role: str, start: DateValue | None,
+                 end: DateValue | None, sources: tuple[SourceRef, ...] = ()):
+        # all fields at once (see EventRef)
+        object.__setattr__(self, "__dict__", {
+            "member": member, "unit": unit, "iri": iri, "role": role, "start": start,
+            "end": end, "sources": sources})
 
 
 @dataclass

@@ -255,6 +255,8 @@ def safe_url(url: str | None) -> str | None:
 
 @dataclass
 class _Extras:
+    """Looked up node by node (sources may hold other nodes' too)."""
+
     alt_labels: dict[str, list[str]]
     comments: dict[str, list[str]]
     sources: dict[str, list[SourceRef]]
@@ -277,7 +279,7 @@ def _extras(store: Store, net: LineageNetwork, nodes: list[str], others: list[st
         for items in table.values():
             items.sort()
     if net.whole is not None:
-        cited = {n: net.whole.cited[n] for n in nodes if n in net.whole.cited}
+        cited = net.whole.cited  # every node's: read node by node
     else:
         cited = citations(store, nodes)
     return _Extras(dict(alt), dict(comments), cited)
