@@ -243,9 +243,9 @@ def project_whole(store: Store, with_units: bool = False) -> LineageNetwork:
                         hops.append((original, result, ref))
         memberships = []
         if with_units:
-            rows = _membership_rows([store.select_plain(ALL_MEMBERSHIPS)])
-            memberships = _memberships([r for r in rows if r[1] in institutions
-                                        or r[2] in institutions], whole.cited)
+            memberships = _memberships([r for r in store.select_plain(ALL_MEMBERSHIPS).rows
+                                        if r[1] in institutions or r[2] in institutions],
+                                       whole.cited)
         lineage_nodes = _lineage_nodes(sorted(institutions), hops)
         info = _node_info(store, lineage_nodes, memberships, whole=whole)
         return LineageNetwork(info, lineage_nodes, hops, memberships, dict(terminal), whole=whole)
@@ -331,30 +331,14 @@ def _unique_hops(rows: list[dict]) -> list[dict]:
 
 
 def _units(store: Store, iris: list[str]) -> list[Membership]:
-    rows = _membership_rows([store.select_plain(_UNITS.format(values=_values(chunk)))
-                             for chunk in _chunks(iris)])
+    rows = [r for chunk in _chunks(iris)
+            for r in store.select_plain(_UNITS.format(values=_values(chunk))).rows]
     return _memberships(rows, citations(store, {str(r[0]) for r in rows}))
 
 
-#: The variables of ALL_MEMBERSHIPS and _UNITS, in their order.
-_MEMBERSHIP_VARIABLES = ("m", "member", "unit", "role", "from", "until")
-
-
-def _membership_rows(results: list) -> list[tuple]:
-    """The rows of ALL_MEMBERSHIPS or _UNITS results, their cells in _MEMBERSHIP_VARIABLES
-    order (a server may list the variables in its own)."""
-    rows = []
-    for result in results:
-        if result.variables == _MEMBERSHIP_VARIABLES:
-            rows += result.rows
-        else:
-            where = [result.variables.index(v) for v in _MEMBERSHIP_VARIABLES]
-            rows += [tuple(r[i] for i in where) for r in result.rows]
-    return rows
-
-
 def _memberships(rows: list[tuple], cited: dict) -> list[Membership]:
-    """Memberships from rows of _membership_rows, each (member, unit, membership) once (of
+    """Memberships from rows of ALL_MEMBERSHIPS or _UNITS (cells in the order they select
+    them, as every whole-graph read takes them), each (member, unit, membership) once (of
     two rows for one, the later wins)."""
     found: dict[tuple[str, str, str], Membership] = {}
     for m, member, unit, role, start, end in rows:

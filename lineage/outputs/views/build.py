@@ -540,6 +540,10 @@ def _put_time_facts(node: dict, span, as_of_date: str | None) -> None:
             node["ended"] = True
 
 
+#: The facts of a node the projection knows nothing about.
+_NO_FACTS: dict = {}
+
+
 def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | None,
            terminal: dict[str, list[EventRef]],
            as_of_date: str | None = None) -> list[dict]:
@@ -590,10 +594,6 @@ def _nodes(order: list[str], net: LineageNetwork, tables: _Tables, root: str | N
             node["root"] = True
         nodes.append(node)
     return nodes
-
-
-#: The facts of a node the projection knows nothing about.
-_NO_FACTS: dict = {}
 
 
 def _place(layout: str, nodes: list[dict], edges: list[dict]) -> layouts.Placement:
