@@ -134,9 +134,9 @@ class Membership:
 class LineageNetwork:
     """Institutions and their lineage hops (keyed by event) and, apart, their unit memberships.
 
-    The projection is kept as plain lists and dicts (what the views and exports read in bulk);
+    The projection is kept as plain lists and dicts (what views and figures read in bulk);
     `lineage` and `units` are the same as networkx graphs, built when first asked for
-    (traversal, paths), so an answer that only lists things never pays for them."""
+    (traversal, paths, exports), so an answer that only lists things never pays for them."""
 
     info: dict[str, dict]  # node -> {"types", "established", "label_en"?, "label_zh"?}
     lineage_nodes: list[str]  # the lineage graph's nodes, in the order it adds them
