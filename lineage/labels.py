@@ -40,23 +40,21 @@ class LabelChooser:
         self._best: dict[str, dict[str, tuple[int, str]]] = {ENGLISH: {}, CHINESE: {}}
 
     def add(self, node: str, label) -> None:
-        self.add_all([(node, label)])
+        text = getattr(label, "lexical", None)  # a store's PlainLiteral, read directly
+        if text is None:
+            text = str(label)
+        for wanted, rank in _slots(getattr(label, "language", None)):
+            table = self._best[wanted]
+            current = table.get(node)
+            if current is None or (rank, text) < current:
+                table[node] = (rank, text)
 
     def add_all(self, pairs: Iterable[tuple[str, object]], nodes=None) -> None:
         """Add (node, label) pairs, only those of `nodes` when given (a whole graph's labels
-        come in one query: one loop, not a call per label)."""
-        best = self._best
+        come in one query, most of them for the nodes wanted)."""
         for node, label in pairs:
-            if nodes is not None and node not in nodes:
-                continue
-            text = getattr(label, "lexical", None)  # a store's PlainLiteral, read directly
-            if text is None:
-                text = str(label)
-            for wanted, rank in _slots(getattr(label, "language", None)):
-                table = best[wanted]
-                current = table.get(node)
-                if current is None or (rank, text) < current:
-                    table[node] = (rank, text)
+            if nodes is None or node in nodes:
+                self.add(node, label)
 
     def english(self, node: str) -> str | None:
         best = self._best[ENGLISH].get(node)

@@ -285,9 +285,10 @@ def _project(store: Store, iris: list[str], direction: str | None,
             continue
         edges[h["o"], h["r"], h["e"]] = (h["o"], h["r"], event)  # a later row wins, as in a graph
     memberships = _units(store, iris) if with_units else []
-    lineage_nodes = _lineage_nodes(iris, list(edges.values()))
+    lineage_hops = list(edges.values())
+    lineage_nodes = _lineage_nodes(iris, lineage_hops)
     info = _node_info(store, lineage_nodes, memberships)
-    return LineageNetwork(info, lineage_nodes, list(edges.values()), memberships, dict(terminal))
+    return LineageNetwork(info, lineage_nodes, lineage_hops, memberships, dict(terminal))
 
 
 def founding_types(store: Store) -> set[str]:
